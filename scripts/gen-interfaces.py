@@ -258,12 +258,95 @@ iface(H, 'IExchangeModifyTable', 'IUnknown', ['LPEXCHANGEMODIFYTABLE'], [
     ('HRESULT', 'GetTable', 'ULONG ulFlags, LPMAPITABLE *lppTable'),
     ('HRESULT', 'ModifyTable', 'ULONG ulFlags, LPROWLIST lpMods'),
 ])
+# Later Exchange versions extend IExchangeManageStore one method group at a
+# time; each version's vtable starts with all of the previous one's.
+iface(H, 'IExchangeManageStore2', 'IExchangeManageStore', ['LPEXCHANGEMANAGESTORE2'], [
+    ('HRESULT', 'CreateNewsgroupNameEntryID', 'LPSTR lpszNewsgroupName, ULONG *lpcbEntryID, LPENTRYID *lppEntryID'),
+])
+iface(H, 'IExchangeManageStore3', 'IExchangeManageStore2', ['LPEXCHANGEMANAGESTORE3'], [
+    ('HRESULT', 'GetMailboxTableOffset', 'LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags, UINT uOffset'),
+])
+iface(H, 'IExchangeManageStore4', 'IExchangeManageStore3', ['LPEXCHANGEMANAGESTORE4'], [
+    ('HRESULT', 'GetPublicFolderTableOffset', 'LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags, UINT uOffset'),
+])
+iface(H, 'IExchangeManageStore5', 'IExchangeManageStore4', ['LPEXCHANGEMANAGESTORE5'], [
+    ('HRESULT', 'GetMailboxTableEx', 'LPSTR lpszServerName, LPGUID lpguidMdb, LPMAPITABLE *lppTable, ULONG ulFlags, UINT uOffset'),
+    ('HRESULT', 'GetPublicFolderTableEx', 'LPSTR lpszServerName, LPGUID lpguidMdb, LPMAPITABLE *lppTable, ULONG ulFlags, UINT uOffset'),
+])
+
+H = 'mapispiinterfaces.h'
+iface(H, 'IMAPISupport', 'IUnknown', ['LPMAPISUP'], [
+    ('HRESULT', 'GetLastError', 'HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError'),
+    ('HRESULT', 'GetMemAllocRoutines', 'LPALLOCATEBUFFER *lpAllocateBuffer, LPALLOCATEMORE *lpAllocateMore, LPFREEBUFFER *lpFreeBuffer'),
+    ('HRESULT', 'Subscribe', 'LPNOTIFKEY lpKey, ULONG ulEventMask, ULONG ulFlags, LPMAPIADVISESINK lpAdviseSink, ULONG_PTR *lpulConnection'),
+    ('HRESULT', 'Unsubscribe', 'ULONG_PTR ulConnection'),
+    ('HRESULT', 'Notify', 'LPNOTIFKEY lpKey, ULONG cNotification, LPNOTIFICATION lpNotifications, ULONG *lpulFlags'),
+    ('HRESULT', 'ModifyStatusRow', 'ULONG cValues, LPSPropValue lpColumnVals, ULONG ulFlags'),
+    ('HRESULT', 'OpenProfileSection', 'LPMAPIUID lpUid, ULONG ulFlags, LPPROFSECT *lppProfileObj'),
+    ('HRESULT', 'RegisterPreprocessor', 'LPMAPIUID lpMuid, LPTSTR lpszAdrType, LPTSTR lpszDLLName, LPSTR lpszPreprocess, LPSTR lpszRemovePreprocessInfo, ULONG ulFlags'),
+    ('HRESULT', 'NewUID', 'LPMAPIUID lpMuid'),
+    ('HRESULT', 'MakeInvalid', 'ULONG ulFlags, LPVOID lpObject, ULONG ulRefCount, ULONG cMethods'),
+    ('HRESULT', 'SpoolerYield', 'ULONG ulFlags'),
+    ('HRESULT', 'SpoolerNotify', 'ULONG ulFlags, LPVOID lpvData'),
+    ('HRESULT', 'CreateOneOff', 'LPTSTR lpszName, LPTSTR lpszAdrType, LPTSTR lpszAddress, ULONG ulFlags, ULONG *lpcbEntryID, LPENTRYID *lppEntryID'),
+    ('HRESULT', 'SetProviderUID', 'LPMAPIUID lpProviderID, ULONG ulFlags'),
+    ('HRESULT', 'CompareEntryIDs', 'ULONG cbEntry1, LPENTRYID lpEntry1, ULONG cbEntry2, LPENTRYID lpEntry2, ULONG ulCompareFlags, ULONG *lpulResult'),
+    ('HRESULT', 'OpenTemplateID', 'ULONG cbTemplateID, LPENTRYID lpTemplateID, ULONG ulTemplateFlags, LPMAPIPROP lpMAPIPropData, LPCIID lpInterface, LPMAPIPROP *lppMAPIPropNew, LPMAPIPROP lpMAPIPropSibling'),
+    ('HRESULT', 'OpenEntry', 'ULONG cbEntryID, LPENTRYID lpEntryID, LPCIID lpInterface, ULONG ulOpenFlags, ULONG *lpulObjType, LPUNKNOWN *lppUnk'),
+    ('HRESULT', 'GetOneOffTable', 'ULONG ulFlags, LPMAPITABLE *lppTable'),
+    ('HRESULT', 'Address', 'ULONG_PTR *lpulUIParam, LPVOID lpAdrParms, LPADRLIST *lppAdrList'),
+    ('HRESULT', 'Details', 'ULONG_PTR *lpulUIParam, LPVOID lpfnDismiss, LPVOID lpvDismissContext, ULONG cbEntryID, LPENTRYID lpEntryID, LPVOID lpfButtonCallback, LPVOID lpvButtonContext, LPTSTR lpszButtonText, ULONG ulFlags'),
+    ('HRESULT', 'NewEntry', 'ULONG_PTR ulUIParam, ULONG ulFlags, ULONG cbEIDContainer, LPENTRYID lpEIDContainer, ULONG cbEIDNewEntryTpl, LPENTRYID lpEIDNewEntryTpl, ULONG *lpcbEIDNewEntry, LPENTRYID *lppEIDNewEntry'),
+    ('HRESULT', 'DoConfigPropsheet', 'ULONG_PTR ulUIParam, ULONG ulFlags, LPTSTR lpszTitle, LPMAPITABLE lpDisplayTable, LPMAPIPROP lpCOnfigData, ULONG ulTopPage'),
+    ('HRESULT', 'CopyMessages', 'LPCIID lpSrcInterface, LPVOID lpSrcFolder, LPENTRYLIST lpMsgList, LPCIID lpDestInterface, LPVOID lpDestFolder, ULONG_PTR ulUIParam, LPMAPIPROGRESS lpProgress, ULONG ulFlags'),
+    ('HRESULT', 'CopyFolder', 'LPCIID lpSrcInterface, LPVOID lpSrcFolder, ULONG cbEntryID, LPENTRYID lpEntryID, LPCIID lpDestInterface, LPVOID lpDestFolder, LPTSTR lpszNewFolderName, ULONG_PTR ulUIParam, LPMAPIPROGRESS lpProgress, ULONG ulFlags'),
+    ('HRESULT', 'DoCopyTo', 'LPCIID lpSrcInterface, LPVOID lpSrcObj, ULONG ciidExclude, LPCIID rgiidExclude, LPSPropTagArray lpExcludeProps, ULONG_PTR ulUIParam, LPMAPIPROGRESS lpProgress, LPCIID lpDestInterface, LPVOID lpDestObj, ULONG ulFlags, LPSPropProblemArray *lppProblems'),
+    ('HRESULT', 'DoCopyProps', 'LPCIID lpSrcInterface, LPVOID lpSrcObj, LPSPropTagArray lpIncludeProps, ULONG_PTR ulUIParam, LPMAPIPROGRESS lpProgress, LPCIID lpDestInterface, LPVOID lpDestObj, ULONG ulFlags, LPSPropProblemArray *lppProblems'),
+    ('HRESULT', 'DoProgressDialog', 'ULONG_PTR ulUIParam, ULONG ulFlags, LPMAPIPROGRESS *lppProgress'),
+    ('HRESULT', 'ReadReceipt', 'ULONG ulFlags, LPMESSAGE lpReadMessage, LPMESSAGE *lppEmptyMessage'),
+    ('HRESULT', 'PrepareSubmit', 'LPMESSAGE lpMessage, ULONG *lpulFlags'),
+    ('HRESULT', 'ExpandRecips', 'LPMESSAGE lpMessage, ULONG *lpulFlags'),
+    ('HRESULT', 'UpdatePAB', 'ULONG ulFlags, LPMESSAGE lpMessage'),
+    ('HRESULT', 'DoSentMail', 'ULONG ulFlags, LPMESSAGE lpMessage'),
+    ('HRESULT', 'OpenAddressBook', 'LPCIID lpInterface, ULONG ulFlags, LPADRBOOK *lppAdrBook'),
+    ('HRESULT', 'Preprocess', 'ULONG ulFlags, ULONG cbEntryID, LPENTRYID lpEntryID'),
+    ('HRESULT', 'CompleteMsg', 'ULONG ulFlags, ULONG cbEntryID, LPENTRYID lpEntryID'),
+    ('HRESULT', 'StoreLogoffTransports', 'ULONG *lpulFlags'),
+    ('HRESULT', 'StatusRecips', 'LPMESSAGE lpMessage, LPADRLIST lpRecipList'),
+    ('HRESULT', 'WrapStoreEntryID', 'ULONG cbOrigEntry, LPENTRYID lpOrigEntry, ULONG *lpcbWrappedEntry, LPENTRYID *lppWrappedEntry'),
+    ('HRESULT', 'ModifyProfile', 'ULONG ulFlags'),
+    ('HRESULT', 'IStorageFromStream', 'LPUNKNOWN lpUnkIn, LPCIID lpInterface, ULONG ulFlags, LPVOID *lppStorageOut'),
+    ('HRESULT', 'GetSvcConfigSupportObj', 'ULONG ulFlags, LPMAPISUP *lppSvcSupport'),
+])
+iface(H, 'IMSLogon', 'IUnknown', ['LPMSLOGON'], [
+    ('HRESULT', 'GetLastError', 'HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError'),
+    ('HRESULT', 'Logoff', 'ULONG *lpulFlags'),
+    ('HRESULT', 'OpenEntry', 'ULONG cbEntryID, LPENTRYID lpEntryID, LPCIID lpInterface, ULONG ulFlags, ULONG *lpulObjType, LPUNKNOWN *lppUnk'),
+    ('HRESULT', 'CompareEntryIDs', 'ULONG cbEntryID1, LPENTRYID lpEntryID1, ULONG cbEntryID2, LPENTRYID lpEntryID2, ULONG ulFlags, ULONG *lpulResult'),
+    ('HRESULT', 'Advise', 'ULONG cbEntryID, LPENTRYID lpEntryID, ULONG ulEventMask, LPMAPIADVISESINK lpAdviseSink, ULONG_PTR *lpulConnection'),
+    ('HRESULT', 'Unadvise', 'ULONG_PTR ulConnection'),
+    ('HRESULT', 'OpenStatusEntry', 'LPCIID lpInterface, ULONG ulFlags, ULONG *lpulObjType, LPVOID *lppEntry'),
+])
+iface(H, 'IMSProvider', 'IUnknown', ['LPMSPROVIDER'], [
+    ('HRESULT', 'Shutdown', 'ULONG *lpulFlags'),
+    ('HRESULT', 'Logon', 'LPMAPISUP lpMAPISup, ULONG_PTR ulUIParam, LPTSTR lpszProfileName, ULONG cbEntryID, LPENTRYID lpEntryID, ULONG ulFlags, LPCIID lpInterface, ULONG *lpcbSpoolSecurity, LPBYTE *lppbSpoolSecurity, LPMAPIERROR *lppMAPIError, LPMSLOGON *lppMSLogon, LPMDB *lppMDB'),
+    ('HRESULT', 'SpoolerLogon', 'LPMAPISUP lpMAPISup, ULONG_PTR ulUIParam, LPTSTR lpszProfileName, ULONG cbEntryID, LPENTRYID lpEntryID, ULONG ulFlags, LPCIID lpInterface, ULONG cbSpoolSecurity, LPBYTE lpbSpoolSecurity, LPMAPIERROR *lppMAPIError, LPMSLOGON *lppMSLogon, LPMDB *lppMDB'),
+    ('HRESULT', 'CompareStoreIDs', 'ULONG cbEntryID1, LPENTRYID lpEntryID1, ULONG cbEntryID2, LPENTRYID lpEntryID2, ULONG ulFlags, ULONG *lpulResult'),
+])
+
+H = 'mapixstoreinterfaces.h'
+iface(H, 'IMAPIXChangeJournal', 'IUnknown', ['LPMAPIXCHANGEJOURNAL'], [
+    ('HRESULT', 'GetLastChangeNumber', 'ULONGLONG *lpcnLast'),
+    ('HRESULT', 'GetChangesSince', 'ULONGLONG cnSince, ULONG cMax, LPSRowSet *lppRows'),
+])
 
 HEADS = {
  'objidl.h': ('the COM base interfaces mapix uses: IUnknown, IMalloc and IStream (with\n * ISequentialStream), as Windows declares them in objidl.h.', '#include <mapix/mapiwin.h>\n#include <mapix/mapicode.h>\n#include <mapix/objidl_types.h>\n'),
  'mapiinterfaces.h': ('the MAPI object interfaces of mapidefs.h (and IPropData of mapiutil.h).\n * Included by mapidefs.h; do not include it directly.', ''),
  'mapixinterfaces.h': ('IMAPISession, IProfAdmin, IMsgServiceAdmin and IProviderAdmin.\n * Included by mapix.h; do not include it directly.', ''),
- 'edkinterfaces.h': ('IExchangeManageStore and IExchangeModifyTable. Included by edkmdb.h.', ''),
+ 'mapispiinterfaces.h': ('the service provider interfaces: IMAPISupport, IMSLogon, IMSProvider.\n * Included by mapispi.h.', ''),
+ 'mapixstoreinterfaces.h': ('IMAPIXChangeJournal, the change journal of a mapix store. Included by\n * mapixstore.h.', ''),
+ 'edkinterfaces.h': ('IExchangeManageStore (and its versions 2-5) and IExchangeModifyTable.\n * Included by edkmdb.h, which defines ROWLIST first.', ''),
 }
 
 def params_list(params):

@@ -1,19 +1,1490 @@
 /*
- * mapitags.h — property tags (PR_*). Placeholder with a few; the full list follows.
+ * mapitags.h — the property tags (PR_*) of MAPI: every tag that Windows'
+ * mapitags.h declares, with the same names and values, plus the tags of
+ * MS-OXPROPS that mapix's message store, folders, messages, recipients,
+ * attachments, contacts, the address book and profiles use.
+ *
+ * A tag is PROP_TAG(type, id) (mapidefs.h). String properties come in three
+ * names, as on Windows: NAME_A (PT_STRING8), NAME_W (PT_UNICODE) and NAME,
+ * whose type PT_TSTRING is PT_UNICODE when UNICODE is defined and PT_STRING8
+ * otherwise; multi-valued strings likewise with PT_MV_TSTRING. The comment
+ * after a definition is the property's canonical name in MS-OXPROPS.
+ *
+ * Tags that Windows declares in edkmdb.h but that every mailbox uses are
+ * repeated here inside #ifndef guards, spelled exactly as edkmdb.h spells
+ * them, so the two headers can be included in either order.
+ *
+ * scripts/gen-propnames.py reads this file to generate the name table of
+ * src/core/propnames.c: keep one definition per line, in the form
+ * `#define PR_NAME PROP_TAG(PT_TYPE, 0xXXXX)` (four upper-case hex digits),
+ * and run the script after editing.
+ *
+ * Ranges of property ids (MS-OXPROPS 1.3.3 and Windows' mapitags.h):
+ *
+ *   0x0001-0x0BFF  message envelope          0x3000-0x33FF  common, forms
+ *   0x0C00-0x0DFF  per-recipient             0x3400-0x35FF  message store
+ *   0x0E00-0x0FFF  non-transmittable         0x3600-0x36FF  folder, AB container
+ *   0x1000-0x2FFF  message content           0x3700-0x38FF  attachment
+ *   0x4000-0x57FF  transport envelope        0x3900-0x39FF  address book object
+ *   0x5800-0x5FFF  transport per-recipient   0x3A00-0x3BFF  mail user
+ *   0x6000-0x65FF  user non-transmittable    0x3C00-0x3CFF  distribution list
+ *   0x6600-0x67FF  provider internal         0x3D00-0x3DFF  profile section
+ *   0x6800-0x7BFF  message class content     0x3E00-0x3EFF  status object
+ *   0x7C00-0x7FFF  message class non-transm. 0x3F00-0x3FFF  display table
+ *   0x8000-0xFFFE  named properties (IMAPIProp::GetIDsFromNames)
  */
 #ifndef MAPIX_MAPITAGS_H
 #define MAPIX_MAPITAGS_H
 
 #include <mapix/mapidefs.h>
 
-#define PR_SUBJECT_A PROP_TAG(PT_STRING8, 0x0037)
+/* A property is transmittable (travels with a message through a transport)
+ * unless its id lies in one of the non-transmittable ranges above. */
+#define FIsTransmittable(ulPropTag)                                                       \
+	((PROP_ID(ulPropTag) < (ULONG)0x0E00) || (PROP_ID(ulPropTag) >= (ULONG)0x8000) ||   \
+	 ((PROP_ID(ulPropTag) >= (ULONG)0x1000) && (PROP_ID(ulPropTag) < (ULONG)0x6000)) || \
+	 ((PROP_ID(ulPropTag) >= (ULONG)0x6800) && (PROP_ID(ulPropTag) < (ULONG)0x7C00)))
+
+/* Property id ranges that mapix checks (the secure range is in mapidefs.h). */
+#define MAPIX_PROP_ID_TAGGED_MIN 0x0001 /* first id of a tagged property */
+#define MAPIX_PROP_ID_TAGGED_MAX 0x7FFF /* last id of a tagged property */
+#define MAPIX_PROP_ID_NAMED_MIN 0x8000  /* ids handed out for named properties */
+#define MAPIX_PROP_ID_NAMED_MAX 0xFFFE
+#define MAPIX_PROP_ID_TRANSPORT_MIN 0x4000 /* transport-defined envelope ... */
+#define MAPIX_PROP_ID_TRANSPORT_MAX 0x5FFF /* ... and per-recipient properties */
+#define MAPIX_PROP_ID_USER_MIN 0x6000      /* user-defined non-transmittable */
+#define MAPIX_PROP_ID_USER_MAX 0x65FF
+#define MAPIX_PROP_ID_PROVIDER_MIN 0x6600  /* provider-defined internal */
+#define MAPIX_PROP_ID_PROVIDER_MAX 0x67FF
+#define MAPIX_PROP_ID_CLASS_MIN 0x6800     /* message-class-defined */
+#define MAPIX_PROP_ID_CLASS_MAX 0x7FFF
+
+/* ---- Message envelope properties (0x0001-0x0BFF) --------------------------- */
+/* Transmitted with the message; most come from X.400 and MAPI 1.0. */
+
+#define PR_ACKNOWLEDGEMENT_MODE PROP_TAG(PT_LONG, 0x0001) /* PidTagAcknowledgementMode */
+#define PR_ALTERNATE_RECIPIENT_ALLOWED PROP_TAG(PT_BOOLEAN, 0x0002) /* PidTagAlternateRecipientAllowed */
+#define PR_AUTHORIZING_USERS PROP_TAG(PT_BINARY, 0x0003) /* PidTagAuthorizingUsers */
+#define PR_AUTO_FORWARD_COMMENT PROP_TAG(PT_TSTRING, 0x0004) /* PidTagAutoForwardComment */
+#define PR_AUTO_FORWARD_COMMENT_W PROP_TAG(PT_UNICODE, 0x0004)
+#define PR_AUTO_FORWARD_COMMENT_A PROP_TAG(PT_STRING8, 0x0004)
+#define PR_AUTO_FORWARDED PROP_TAG(PT_BOOLEAN, 0x0005) /* PidTagAutoForwarded */
+#define PR_CONTENT_CONFIDENTIALITY_ALGORITHM_ID PROP_TAG(PT_BINARY, 0x0006) /* PidTagContentConfidentialityAlgorithmId */
+#define PR_CONTENT_CORRELATOR PROP_TAG(PT_BINARY, 0x0007) /* PidTagContentCorrelator */
+#define PR_CONTENT_IDENTIFIER PROP_TAG(PT_TSTRING, 0x0008) /* PidTagContentIdentifier */
+#define PR_CONTENT_IDENTIFIER_W PROP_TAG(PT_UNICODE, 0x0008)
+#define PR_CONTENT_IDENTIFIER_A PROP_TAG(PT_STRING8, 0x0008)
+#define PR_CONTENT_LENGTH PROP_TAG(PT_LONG, 0x0009) /* PidTagContentLength */
+#define PR_CONTENT_RETURN_REQUESTED PROP_TAG(PT_BOOLEAN, 0x000A) /* PidTagContentReturnRequested */
+#define PR_CONVERSATION_KEY PROP_TAG(PT_BINARY, 0x000B) /* PidTagConversationKey */
+#define PR_CONVERSION_EITS PROP_TAG(PT_BINARY, 0x000C) /* PidTagConversionEits */
+#define PR_CONVERSION_WITH_LOSS_PROHIBITED PROP_TAG(PT_BOOLEAN, 0x000D) /* PidTagConversionWithLossProhibited */
+#define PR_CONVERTED_EITS PROP_TAG(PT_BINARY, 0x000E) /* PidTagConvertedEits */
+#define PR_DEFERRED_DELIVERY_TIME PROP_TAG(PT_SYSTIME, 0x000F) /* PidTagDeferredDeliveryTime */
+#define PR_DELIVER_TIME PROP_TAG(PT_SYSTIME, 0x0010) /* PidTagDeliverTime */
+#define PR_DISCARD_REASON PROP_TAG(PT_LONG, 0x0011) /* PidTagDiscardReason */
+#define PR_DISCLOSURE_OF_RECIPIENTS PROP_TAG(PT_BOOLEAN, 0x0012) /* PidTagDisclosureOfRecipients */
+#define PR_DL_EXPANSION_HISTORY PROP_TAG(PT_BINARY, 0x0013) /* PidTagDistributionListExpansionHistory */
+#define PR_DL_EXPANSION_PROHIBITED PROP_TAG(PT_BOOLEAN, 0x0014) /* PidTagDistributionListExpansionProhibited */
+#define PR_EXPIRY_TIME PROP_TAG(PT_SYSTIME, 0x0015) /* PidTagExpiryTime */
+#define PR_IMPLICIT_CONVERSION_PROHIBITED PROP_TAG(PT_BOOLEAN, 0x0016) /* PidTagImplicitConversionProhibited */
+#define PR_IMPORTANCE PROP_TAG(PT_LONG, 0x0017) /* PidTagImportance */
+#define PR_IPM_ID PROP_TAG(PT_BINARY, 0x0018) /* PidTagIpmId */
+#define PR_LATEST_DELIVERY_TIME PROP_TAG(PT_SYSTIME, 0x0019) /* PidTagLatestDeliveryTime */
+#define PR_MESSAGE_CLASS PROP_TAG(PT_TSTRING, 0x001A) /* PidTagMessageClass */
+#define PR_MESSAGE_CLASS_W PROP_TAG(PT_UNICODE, 0x001A)
+#define PR_MESSAGE_CLASS_A PROP_TAG(PT_STRING8, 0x001A)
+#define PR_MESSAGE_DELIVERY_ID PROP_TAG(PT_BINARY, 0x001B) /* PidTagMessageDeliveryId */
+#define PR_MESSAGE_SECURITY_LABEL PROP_TAG(PT_BINARY, 0x001E) /* PidTagMessageSecurityLabel */
+#define PR_OBSOLETED_IPMS PROP_TAG(PT_BINARY, 0x001F) /* PidTagObsoletedMessageIds */
+#define PR_ORIGINALLY_INTENDED_RECIPIENT_NAME PROP_TAG(PT_BINARY, 0x0020) /* PidTagOriginallyIntendedRecipientName */
+#define PR_ORIGINAL_EITS PROP_TAG(PT_BINARY, 0x0021) /* PidTagOriginalEits */
+#define PR_ORIGINATOR_CERTIFICATE PROP_TAG(PT_BINARY, 0x0022) /* PidTagOriginatorCertificate */
+#define PR_ORIGINATOR_DELIVERY_REPORT_REQUESTED PROP_TAG(PT_BOOLEAN, 0x0023) /* PidTagOriginatorDeliveryReportRequested */
+#define PR_ORIGINATOR_RETURN_ADDRESS PROP_TAG(PT_BINARY, 0x0024) /* PidTagOriginatorReturnAddress */
+#define PR_PARENT_KEY PROP_TAG(PT_BINARY, 0x0025) /* PidTagParentKey */
+#define PR_PRIORITY PROP_TAG(PT_LONG, 0x0026) /* PidTagPriority */
+#define PR_ORIGIN_CHECK PROP_TAG(PT_BINARY, 0x0027) /* PidTagOriginCheck */
+#define PR_PROOF_OF_SUBMISSION_REQUESTED PROP_TAG(PT_BOOLEAN, 0x0028) /* PidTagProofOfSubmissionRequested */
+#define PR_READ_RECEIPT_REQUESTED PROP_TAG(PT_BOOLEAN, 0x0029) /* PidTagReadReceiptRequested */
+#define PR_RECEIPT_TIME PROP_TAG(PT_SYSTIME, 0x002A) /* PidTagReceiptTime */
+#define PR_RECIPIENT_REASSIGNMENT_PROHIBITED PROP_TAG(PT_BOOLEAN, 0x002B) /* PidTagRecipientReassignmentProhibited */
+#define PR_REDIRECTION_HISTORY PROP_TAG(PT_BINARY, 0x002C) /* PidTagRedirectionHistory */
+#define PR_RELATED_IPMS PROP_TAG(PT_BINARY, 0x002D) /* PidTagRelatedMessageIds */
+#define PR_ORIGINAL_SENSITIVITY PROP_TAG(PT_LONG, 0x002E) /* PidTagOriginalSensitivity */
+#define PR_LANGUAGES PROP_TAG(PT_TSTRING, 0x002F) /* PidTagLanguages */
+#define PR_LANGUAGES_W PROP_TAG(PT_UNICODE, 0x002F)
+#define PR_LANGUAGES_A PROP_TAG(PT_STRING8, 0x002F)
+#define PR_REPLY_TIME PROP_TAG(PT_SYSTIME, 0x0030) /* PidTagReplyTime */
+#define PR_REPORT_TAG PROP_TAG(PT_BINARY, 0x0031) /* PidTagReportTag */
+#define PR_REPORT_TIME PROP_TAG(PT_SYSTIME, 0x0032) /* PidTagReportTime */
+#define PR_RETURNED_IPM PROP_TAG(PT_BOOLEAN, 0x0033) /* PidTagReturnedMessageid */
+#define PR_SECURITY PROP_TAG(PT_LONG, 0x0034) /* PidTagSecurity */
+#define PR_INCOMPLETE_COPY PROP_TAG(PT_BOOLEAN, 0x0035) /* PidTagIncompleteCopy */
+#define PR_SENSITIVITY PROP_TAG(PT_LONG, 0x0036) /* PidTagSensitivity */
+#define PR_SUBJECT PROP_TAG(PT_TSTRING, 0x0037) /* PidTagSubject */
 #define PR_SUBJECT_W PROP_TAG(PT_UNICODE, 0x0037)
-#ifdef UNICODE
-#define PR_SUBJECT PR_SUBJECT_W
-#else
-#define PR_SUBJECT PR_SUBJECT_A
+#define PR_SUBJECT_A PROP_TAG(PT_STRING8, 0x0037)
+#define PR_SUBJECT_IPM PROP_TAG(PT_BINARY, 0x0038) /* PidTagSubjectMessageId */
+#define PR_CLIENT_SUBMIT_TIME PROP_TAG(PT_SYSTIME, 0x0039) /* PidTagClientSubmitTime */
+#define PR_REPORT_NAME PROP_TAG(PT_TSTRING, 0x003A) /* PidTagReportName */
+#define PR_REPORT_NAME_W PROP_TAG(PT_UNICODE, 0x003A)
+#define PR_REPORT_NAME_A PROP_TAG(PT_STRING8, 0x003A)
+#define PR_SENT_REPRESENTING_SEARCH_KEY PROP_TAG(PT_BINARY, 0x003B) /* PidTagSentRepresentingSearchKey */
+#define PR_X400_CONTENT_TYPE PROP_TAG(PT_BINARY, 0x003C) /* PidTagX400ContentType */
+#define PR_SUBJECT_PREFIX PROP_TAG(PT_TSTRING, 0x003D) /* PidTagSubjectPrefix */
+#define PR_SUBJECT_PREFIX_W PROP_TAG(PT_UNICODE, 0x003D)
+#define PR_SUBJECT_PREFIX_A PROP_TAG(PT_STRING8, 0x003D)
+#define PR_NON_RECEIPT_REASON PROP_TAG(PT_LONG, 0x003E) /* PidTagNonReceiptReason */
+#define PR_RECEIVED_BY_ENTRYID PROP_TAG(PT_BINARY, 0x003F) /* PidTagReceivedByEntryId */
+#define PR_RECEIVED_BY_NAME PROP_TAG(PT_TSTRING, 0x0040) /* PidTagReceivedByName */
+#define PR_RECEIVED_BY_NAME_W PROP_TAG(PT_UNICODE, 0x0040)
+#define PR_RECEIVED_BY_NAME_A PROP_TAG(PT_STRING8, 0x0040)
+#define PR_SENT_REPRESENTING_ENTRYID PROP_TAG(PT_BINARY, 0x0041) /* PidTagSentRepresentingEntryId */
+#define PR_SENT_REPRESENTING_NAME PROP_TAG(PT_TSTRING, 0x0042) /* PidTagSentRepresentingName */
+#define PR_SENT_REPRESENTING_NAME_W PROP_TAG(PT_UNICODE, 0x0042)
+#define PR_SENT_REPRESENTING_NAME_A PROP_TAG(PT_STRING8, 0x0042)
+#define PR_RCVD_REPRESENTING_ENTRYID PROP_TAG(PT_BINARY, 0x0043) /* PidTagReceivedRepresentingEntryId */
+#define PR_RCVD_REPRESENTING_NAME PROP_TAG(PT_TSTRING, 0x0044) /* PidTagReceivedRepresentingName */
+#define PR_RCVD_REPRESENTING_NAME_W PROP_TAG(PT_UNICODE, 0x0044)
+#define PR_RCVD_REPRESENTING_NAME_A PROP_TAG(PT_STRING8, 0x0044)
+#define PR_REPORT_ENTRYID PROP_TAG(PT_BINARY, 0x0045) /* PidTagReportEntryId */
+#define PR_READ_RECEIPT_ENTRYID PROP_TAG(PT_BINARY, 0x0046) /* PidTagReadReceiptEntryId */
+#define PR_MESSAGE_SUBMISSION_ID PROP_TAG(PT_BINARY, 0x0047) /* PidTagMessageSubmissionId */
+#define PR_PROVIDER_SUBMIT_TIME PROP_TAG(PT_SYSTIME, 0x0048) /* PidTagProviderSubmitTime */
+#define PR_ORIGINAL_SUBJECT PROP_TAG(PT_TSTRING, 0x0049) /* PidTagOriginalSubject */
+#define PR_ORIGINAL_SUBJECT_W PROP_TAG(PT_UNICODE, 0x0049)
+#define PR_ORIGINAL_SUBJECT_A PROP_TAG(PT_STRING8, 0x0049)
+#define PR_DISC_VAL PROP_TAG(PT_BOOLEAN, 0x004A) /* PidTagDiscVal */
+#define PR_ORIG_MESSAGE_CLASS PROP_TAG(PT_TSTRING, 0x004B) /* PidTagOriginalMessageClass */
+#define PR_ORIG_MESSAGE_CLASS_W PROP_TAG(PT_UNICODE, 0x004B)
+#define PR_ORIG_MESSAGE_CLASS_A PROP_TAG(PT_STRING8, 0x004B)
+#define PR_ORIGINAL_AUTHOR_ENTRYID PROP_TAG(PT_BINARY, 0x004C) /* PidTagOriginalAuthorEntryId */
+#define PR_ORIGINAL_AUTHOR_NAME PROP_TAG(PT_TSTRING, 0x004D) /* PidTagOriginalAuthorName */
+#define PR_ORIGINAL_AUTHOR_NAME_W PROP_TAG(PT_UNICODE, 0x004D)
+#define PR_ORIGINAL_AUTHOR_NAME_A PROP_TAG(PT_STRING8, 0x004D)
+#define PR_ORIGINAL_SUBMIT_TIME PROP_TAG(PT_SYSTIME, 0x004E) /* PidTagOriginalSubmitTime */
+#define PR_REPLY_RECIPIENT_ENTRIES PROP_TAG(PT_BINARY, 0x004F) /* PidTagReplyRecipientEntries */
+#define PR_REPLY_RECIPIENT_NAMES PROP_TAG(PT_TSTRING, 0x0050) /* PidTagReplyRecipientNames */
+#define PR_REPLY_RECIPIENT_NAMES_W PROP_TAG(PT_UNICODE, 0x0050)
+#define PR_REPLY_RECIPIENT_NAMES_A PROP_TAG(PT_STRING8, 0x0050)
+#define PR_RECEIVED_BY_SEARCH_KEY PROP_TAG(PT_BINARY, 0x0051) /* PidTagReceivedBySearchKey */
+#define PR_RCVD_REPRESENTING_SEARCH_KEY PROP_TAG(PT_BINARY, 0x0052) /* PidTagReceivedRepresentingSearchKey */
+#define PR_READ_RECEIPT_SEARCH_KEY PROP_TAG(PT_BINARY, 0x0053) /* PidTagReadReceiptSearchKey */
+#define PR_REPORT_SEARCH_KEY PROP_TAG(PT_BINARY, 0x0054) /* PidTagReportSearchKey */
+#define PR_ORIGINAL_DELIVERY_TIME PROP_TAG(PT_SYSTIME, 0x0055) /* PidTagOriginalDeliveryTime */
+#define PR_ORIGINAL_AUTHOR_SEARCH_KEY PROP_TAG(PT_BINARY, 0x0056) /* PidTagOriginalAuthorSearchKey */
+#define PR_MESSAGE_TO_ME PROP_TAG(PT_BOOLEAN, 0x0057) /* PidTagMessageToMe */
+#define PR_MESSAGE_CC_ME PROP_TAG(PT_BOOLEAN, 0x0058) /* PidTagMessageCcMe */
+#define PR_MESSAGE_RECIP_ME PROP_TAG(PT_BOOLEAN, 0x0059) /* PidTagMessageRecipientMe */
+#define PR_ORIGINAL_SENDER_NAME PROP_TAG(PT_TSTRING, 0x005A) /* PidTagOriginalSenderName */
+#define PR_ORIGINAL_SENDER_NAME_W PROP_TAG(PT_UNICODE, 0x005A)
+#define PR_ORIGINAL_SENDER_NAME_A PROP_TAG(PT_STRING8, 0x005A)
+#define PR_ORIGINAL_SENDER_ENTRYID PROP_TAG(PT_BINARY, 0x005B) /* PidTagOriginalSenderEntryId */
+#define PR_ORIGINAL_SENDER_SEARCH_KEY PROP_TAG(PT_BINARY, 0x005C) /* PidTagOriginalSenderSearchKey */
+#define PR_ORIGINAL_SENT_REPRESENTING_NAME PROP_TAG(PT_TSTRING, 0x005D) /* PidTagOriginalSentRepresentingName */
+#define PR_ORIGINAL_SENT_REPRESENTING_NAME_W PROP_TAG(PT_UNICODE, 0x005D)
+#define PR_ORIGINAL_SENT_REPRESENTING_NAME_A PROP_TAG(PT_STRING8, 0x005D)
+#define PR_ORIGINAL_SENT_REPRESENTING_ENTRYID PROP_TAG(PT_BINARY, 0x005E) /* PidTagOriginalSentRepresentingEntryId */
+#define PR_ORIGINAL_SENT_REPRESENTING_SEARCH_KEY PROP_TAG(PT_BINARY, 0x005F) /* PidTagOriginalSentRepresentingSearchKey */
+#define PR_START_DATE PROP_TAG(PT_SYSTIME, 0x0060) /* PidTagStartDate */
+#define PR_END_DATE PROP_TAG(PT_SYSTIME, 0x0061) /* PidTagEndDate */
+#define PR_OWNER_APPT_ID PROP_TAG(PT_LONG, 0x0062) /* PidTagOwnerAppointmentId */
+#define PR_RESPONSE_REQUESTED PROP_TAG(PT_BOOLEAN, 0x0063) /* PidTagResponseRequested */
+#define PR_SENT_REPRESENTING_ADDRTYPE PROP_TAG(PT_TSTRING, 0x0064) /* PidTagSentRepresentingAddressType */
+#define PR_SENT_REPRESENTING_ADDRTYPE_W PROP_TAG(PT_UNICODE, 0x0064)
+#define PR_SENT_REPRESENTING_ADDRTYPE_A PROP_TAG(PT_STRING8, 0x0064)
+#define PR_SENT_REPRESENTING_EMAIL_ADDRESS PROP_TAG(PT_TSTRING, 0x0065) /* PidTagSentRepresentingEmailAddress */
+#define PR_SENT_REPRESENTING_EMAIL_ADDRESS_W PROP_TAG(PT_UNICODE, 0x0065)
+#define PR_SENT_REPRESENTING_EMAIL_ADDRESS_A PROP_TAG(PT_STRING8, 0x0065)
+#define PR_ORIGINAL_SENDER_ADDRTYPE PROP_TAG(PT_TSTRING, 0x0066) /* PidTagOriginalSenderAddressType */
+#define PR_ORIGINAL_SENDER_ADDRTYPE_W PROP_TAG(PT_UNICODE, 0x0066)
+#define PR_ORIGINAL_SENDER_ADDRTYPE_A PROP_TAG(PT_STRING8, 0x0066)
+#define PR_ORIGINAL_SENDER_EMAIL_ADDRESS PROP_TAG(PT_TSTRING, 0x0067) /* PidTagOriginalSenderEmailAddress */
+#define PR_ORIGINAL_SENDER_EMAIL_ADDRESS_W PROP_TAG(PT_UNICODE, 0x0067)
+#define PR_ORIGINAL_SENDER_EMAIL_ADDRESS_A PROP_TAG(PT_STRING8, 0x0067)
+#define PR_ORIGINAL_SENT_REPRESENTING_ADDRTYPE PROP_TAG(PT_TSTRING, 0x0068) /* PidTagOriginalSentRepresentingAddressType */
+#define PR_ORIGINAL_SENT_REPRESENTING_ADDRTYPE_W PROP_TAG(PT_UNICODE, 0x0068)
+#define PR_ORIGINAL_SENT_REPRESENTING_ADDRTYPE_A PROP_TAG(PT_STRING8, 0x0068)
+#define PR_ORIGINAL_SENT_REPRESENTING_EMAIL_ADDRESS PROP_TAG(PT_TSTRING, 0x0069) /* PidTagOriginalSentRepresentingEmailAddress */
+#define PR_ORIGINAL_SENT_REPRESENTING_EMAIL_ADDRESS_W PROP_TAG(PT_UNICODE, 0x0069)
+#define PR_ORIGINAL_SENT_REPRESENTING_EMAIL_ADDRESS_A PROP_TAG(PT_STRING8, 0x0069)
+#define PR_CONVERSATION_TOPIC PROP_TAG(PT_TSTRING, 0x0070) /* PidTagConversationTopic */
+#define PR_CONVERSATION_TOPIC_W PROP_TAG(PT_UNICODE, 0x0070)
+#define PR_CONVERSATION_TOPIC_A PROP_TAG(PT_STRING8, 0x0070)
+#define PR_CONVERSATION_INDEX PROP_TAG(PT_BINARY, 0x0071) /* PidTagConversationIndex */
+#define PR_ORIGINAL_DISPLAY_BCC PROP_TAG(PT_TSTRING, 0x0072) /* PidTagOriginalDisplayBcc */
+#define PR_ORIGINAL_DISPLAY_BCC_W PROP_TAG(PT_UNICODE, 0x0072)
+#define PR_ORIGINAL_DISPLAY_BCC_A PROP_TAG(PT_STRING8, 0x0072)
+#define PR_ORIGINAL_DISPLAY_CC PROP_TAG(PT_TSTRING, 0x0073) /* PidTagOriginalDisplayCc */
+#define PR_ORIGINAL_DISPLAY_CC_W PROP_TAG(PT_UNICODE, 0x0073)
+#define PR_ORIGINAL_DISPLAY_CC_A PROP_TAG(PT_STRING8, 0x0073)
+#define PR_ORIGINAL_DISPLAY_TO PROP_TAG(PT_TSTRING, 0x0074) /* PidTagOriginalDisplayTo */
+#define PR_ORIGINAL_DISPLAY_TO_W PROP_TAG(PT_UNICODE, 0x0074)
+#define PR_ORIGINAL_DISPLAY_TO_A PROP_TAG(PT_STRING8, 0x0074)
+#define PR_RECEIVED_BY_ADDRTYPE PROP_TAG(PT_TSTRING, 0x0075) /* PidTagReceivedByAddressType */
+#define PR_RECEIVED_BY_ADDRTYPE_W PROP_TAG(PT_UNICODE, 0x0075)
+#define PR_RECEIVED_BY_ADDRTYPE_A PROP_TAG(PT_STRING8, 0x0075)
+#define PR_RECEIVED_BY_EMAIL_ADDRESS PROP_TAG(PT_TSTRING, 0x0076) /* PidTagReceivedByEmailAddress */
+#define PR_RECEIVED_BY_EMAIL_ADDRESS_W PROP_TAG(PT_UNICODE, 0x0076)
+#define PR_RECEIVED_BY_EMAIL_ADDRESS_A PROP_TAG(PT_STRING8, 0x0076)
+#define PR_RCVD_REPRESENTING_ADDRTYPE PROP_TAG(PT_TSTRING, 0x0077) /* PidTagReceivedRepresentingAddressType */
+#define PR_RCVD_REPRESENTING_ADDRTYPE_W PROP_TAG(PT_UNICODE, 0x0077)
+#define PR_RCVD_REPRESENTING_ADDRTYPE_A PROP_TAG(PT_STRING8, 0x0077)
+#define PR_RCVD_REPRESENTING_EMAIL_ADDRESS PROP_TAG(PT_TSTRING, 0x0078) /* PidTagReceivedRepresentingEmailAddress */
+#define PR_RCVD_REPRESENTING_EMAIL_ADDRESS_W PROP_TAG(PT_UNICODE, 0x0078)
+#define PR_RCVD_REPRESENTING_EMAIL_ADDRESS_A PROP_TAG(PT_STRING8, 0x0078)
+#define PR_ORIGINAL_AUTHOR_ADDRTYPE PROP_TAG(PT_TSTRING, 0x0079) /* PidTagOriginalAuthorAddressType */
+#define PR_ORIGINAL_AUTHOR_ADDRTYPE_W PROP_TAG(PT_UNICODE, 0x0079)
+#define PR_ORIGINAL_AUTHOR_ADDRTYPE_A PROP_TAG(PT_STRING8, 0x0079)
+#define PR_ORIGINAL_AUTHOR_EMAIL_ADDRESS PROP_TAG(PT_TSTRING, 0x007A) /* PidTagOriginalAuthorEmailAddress */
+#define PR_ORIGINAL_AUTHOR_EMAIL_ADDRESS_W PROP_TAG(PT_UNICODE, 0x007A)
+#define PR_ORIGINAL_AUTHOR_EMAIL_ADDRESS_A PROP_TAG(PT_STRING8, 0x007A)
+#define PR_ORIGINALLY_INTENDED_RECIP_ADDRTYPE PROP_TAG(PT_TSTRING, 0x007B) /* PidTagOriginallyIntendedRecipAddrtype */
+#define PR_ORIGINALLY_INTENDED_RECIP_ADDRTYPE_W PROP_TAG(PT_UNICODE, 0x007B)
+#define PR_ORIGINALLY_INTENDED_RECIP_ADDRTYPE_A PROP_TAG(PT_STRING8, 0x007B)
+#define PR_ORIGINALLY_INTENDED_RECIP_EMAIL_ADDRESS PROP_TAG(PT_TSTRING, 0x007C) /* PidTagOriginallyIntendedRecipEmailAddress */
+#define PR_ORIGINALLY_INTENDED_RECIP_EMAIL_ADDRESS_W PROP_TAG(PT_UNICODE, 0x007C)
+#define PR_ORIGINALLY_INTENDED_RECIP_EMAIL_ADDRESS_A PROP_TAG(PT_STRING8, 0x007C)
+#define PR_TRANSPORT_MESSAGE_HEADERS PROP_TAG(PT_TSTRING, 0x007D) /* PidTagTransportMessageHeaders */
+#define PR_TRANSPORT_MESSAGE_HEADERS_W PROP_TAG(PT_UNICODE, 0x007D)
+#define PR_TRANSPORT_MESSAGE_HEADERS_A PROP_TAG(PT_STRING8, 0x007D)
+#define PR_DELEGATION PROP_TAG(PT_BINARY, 0x007E) /* PidTagDelegation */
+#define PR_TNEF_CORRELATION_KEY PROP_TAG(PT_BINARY, 0x007F) /* PidTagTnefCorrelationKey */
+
+/* Message disposition notifications (RFC 8098), MS-OXPROPS. */
+#ifndef PR_REPORT_DISPOSITION
+#define PR_REPORT_DISPOSITION PROP_TAG(PT_TSTRING, 0x0080) /* PidTagReportDisposition */
+#define PR_REPORT_DISPOSITION_W PROP_TAG(PT_UNICODE, 0x0080)
+#define PR_REPORT_DISPOSITION_A PROP_TAG(PT_STRING8, 0x0080)
 #endif
-#define PR_MESSAGE_FLAGS PROP_TAG(PT_LONG, 0x0E07)
-#define PR_ENTRYID PROP_TAG(PT_BINARY, 0x0FFF)
+#ifndef PR_REPORT_DISPOSITION_MODE
+#define PR_REPORT_DISPOSITION_MODE PROP_TAG(PT_TSTRING, 0x0081) /* PidTagReportDispositionMode */
+#define PR_REPORT_DISPOSITION_MODE_W PROP_TAG(PT_UNICODE, 0x0081)
+#define PR_REPORT_DISPOSITION_MODE_A PROP_TAG(PT_STRING8, 0x0081)
+#endif
+#ifndef PR_REPORT_ORIGINAL_SENDER
+#define PR_REPORT_ORIGINAL_SENDER PROP_TAG(PT_TSTRING, 0x0082) /* PidTagReportOriginalSender */
+#define PR_REPORT_ORIGINAL_SENDER_W PROP_TAG(PT_UNICODE, 0x0082)
+#define PR_REPORT_ORIGINAL_SENDER_A PROP_TAG(PT_STRING8, 0x0082)
+#endif
+#ifndef PR_REPORT_DISPOSITION_TO_NAMES
+#define PR_REPORT_DISPOSITION_TO_NAMES PROP_TAG(PT_MV_TSTRING, 0x0083) /* PidTagReportDispositionToNames */
+#define PR_REPORT_DISPOSITION_TO_NAMES_W PROP_TAG(PT_MV_UNICODE, 0x0083)
+#define PR_REPORT_DISPOSITION_TO_NAMES_A PROP_TAG(PT_MV_STRING8, 0x0083)
+#endif
+#ifndef PR_REPORT_DISPOSITION_TO_EMAIL_ADDRESSES
+#define PR_REPORT_DISPOSITION_TO_EMAIL_ADDRESSES PROP_TAG(PT_MV_TSTRING, 0x0084) /* PidTagReportDispositionToEmailAddresses */
+#define PR_REPORT_DISPOSITION_TO_EMAIL_ADDRESSES_W PROP_TAG(PT_MV_UNICODE, 0x0084)
+#define PR_REPORT_DISPOSITION_TO_EMAIL_ADDRESSES_A PROP_TAG(PT_MV_STRING8, 0x0084)
+#endif
+#ifndef PR_REPORT_DISPOSITION_OPTIONS
+#define PR_REPORT_DISPOSITION_OPTIONS PROP_TAG(PT_TSTRING, 0x0085) /* PidTagReportDispositionOptions */
+#define PR_REPORT_DISPOSITION_OPTIONS_W PROP_TAG(PT_UNICODE, 0x0085)
+#define PR_REPORT_DISPOSITION_OPTIONS_A PROP_TAG(PT_STRING8, 0x0085)
+#endif
+
+/* ---- Message content properties (0x1000-0x2FFF) ---------------------------- */
+
+#define PR_BODY PROP_TAG(PT_TSTRING, 0x1000) /* PidTagBody */
+#define PR_BODY_W PROP_TAG(PT_UNICODE, 0x1000)
+#define PR_BODY_A PROP_TAG(PT_STRING8, 0x1000)
+#define PR_REPORT_TEXT PROP_TAG(PT_TSTRING, 0x1001) /* PidTagReportText */
+#define PR_REPORT_TEXT_W PROP_TAG(PT_UNICODE, 0x1001)
+#define PR_REPORT_TEXT_A PROP_TAG(PT_STRING8, 0x1001)
+#define PR_ORIGINATOR_AND_DL_EXPANSION_HISTORY PROP_TAG(PT_BINARY, 0x1002) /* PidTagOriginatorAndDistributionListExpansionHistory */
+#define PR_REPORTING_DL_NAME PROP_TAG(PT_BINARY, 0x1003) /* PidTagReportingDistributionListName */
+#define PR_REPORTING_MTA_CERTIFICATE PROP_TAG(PT_BINARY, 0x1004) /* PidTagReportingMessageTransferAgentCertificate */
+#define PR_RTF_SYNC_BODY_CRC PROP_TAG(PT_LONG, 0x1006) /* PidTagRtfSyncBodyCrc */
+#define PR_RTF_SYNC_BODY_COUNT PROP_TAG(PT_LONG, 0x1007) /* PidTagRtfSyncBodyCount */
+#define PR_RTF_SYNC_BODY_TAG PROP_TAG(PT_TSTRING, 0x1008) /* PidTagRtfSyncBodyTag */
+#define PR_RTF_SYNC_BODY_TAG_W PROP_TAG(PT_UNICODE, 0x1008)
+#define PR_RTF_SYNC_BODY_TAG_A PROP_TAG(PT_STRING8, 0x1008)
+#define PR_RTF_COMPRESSED PROP_TAG(PT_BINARY, 0x1009) /* PidTagRtfCompressed */
+#define PR_RTF_SYNC_PREFIX_COUNT PROP_TAG(PT_LONG, 0x1010) /* PidTagRtfSyncPrefixCount */
+#define PR_RTF_SYNC_TRAILING_COUNT PROP_TAG(PT_LONG, 0x1011) /* PidTagRtfSyncTrailingCount */
+#define PR_ORIGINALLY_INTENDED_RECIP_ENTRYID PROP_TAG(PT_BINARY, 0x1012) /* PidTagOriginallyIntendedRecipEntryId */
+
+/* HTML body: PR_HTML (binary, in the message's code page) and PR_BODY_HTML (string) */
+/* share the id 0x1013. */
+#ifndef PR_BODY_HTML
+#define PR_BODY_HTML PROP_TAG(PT_TSTRING, 0x1013) /* PidTagBodyHtml */
+#define PR_BODY_HTML_W PROP_TAG(PT_UNICODE, 0x1013)
+#define PR_BODY_HTML_A PROP_TAG(PT_STRING8, 0x1013)
+#endif
+#ifndef PR_HTML
+#define PR_HTML PROP_TAG(PT_BINARY, 0x1013) /* PidTagHtml */
+#endif
+#ifndef PR_BODY_CONTENT_LOCATION
+#define PR_BODY_CONTENT_LOCATION PROP_TAG(PT_TSTRING, 0x1014) /* PidTagBodyContentLocation */
+#define PR_BODY_CONTENT_LOCATION_W PROP_TAG(PT_UNICODE, 0x1014)
+#define PR_BODY_CONTENT_LOCATION_A PROP_TAG(PT_STRING8, 0x1014)
+#endif
+#ifndef PR_BODY_CONTENT_ID
+#define PR_BODY_CONTENT_ID PROP_TAG(PT_TSTRING, 0x1015) /* PidTagBodyContentId */
+#define PR_BODY_CONTENT_ID_W PROP_TAG(PT_UNICODE, 0x1015)
+#define PR_BODY_CONTENT_ID_A PROP_TAG(PT_STRING8, 0x1015)
+#endif
+#ifndef PR_NATIVE_BODY_INFO
+#define PR_NATIVE_BODY_INFO PROP_TAG(PT_LONG, 0x1016) /* PidTagNativeBody */
+#endif
+
+/* Internet (RFC 5322 / NNTP) headers kept as properties. */
+#ifndef PR_INTERNET_APPROVED
+#define PR_INTERNET_APPROVED PROP_TAG(PT_TSTRING, 0x1030) /* PidTagInternetApproved */
+#define PR_INTERNET_APPROVED_W PROP_TAG(PT_UNICODE, 0x1030)
+#define PR_INTERNET_APPROVED_A PROP_TAG(PT_STRING8, 0x1030)
+#endif
+#ifndef PR_INTERNET_CONTROL
+#define PR_INTERNET_CONTROL PROP_TAG(PT_TSTRING, 0x1031) /* PidTagInternetControl */
+#define PR_INTERNET_CONTROL_W PROP_TAG(PT_UNICODE, 0x1031)
+#define PR_INTERNET_CONTROL_A PROP_TAG(PT_STRING8, 0x1031)
+#endif
+#ifndef PR_INTERNET_DISTRIBUTION
+#define PR_INTERNET_DISTRIBUTION PROP_TAG(PT_TSTRING, 0x1032) /* PidTagInternetDistribution */
+#define PR_INTERNET_DISTRIBUTION_W PROP_TAG(PT_UNICODE, 0x1032)
+#define PR_INTERNET_DISTRIBUTION_A PROP_TAG(PT_STRING8, 0x1032)
+#endif
+#ifndef PR_INTERNET_FOLLOWUP_TO
+#define PR_INTERNET_FOLLOWUP_TO PROP_TAG(PT_TSTRING, 0x1033) /* PidTagInternetFollowupTo */
+#define PR_INTERNET_FOLLOWUP_TO_W PROP_TAG(PT_UNICODE, 0x1033)
+#define PR_INTERNET_FOLLOWUP_TO_A PROP_TAG(PT_STRING8, 0x1033)
+#endif
+#ifndef PR_INTERNET_LINES
+#define PR_INTERNET_LINES PROP_TAG(PT_LONG, 0x1034) /* PidTagInternetLines */
+#endif
+#ifndef PR_INTERNET_MESSAGE_ID
+#define PR_INTERNET_MESSAGE_ID PROP_TAG(PT_TSTRING, 0x1035) /* PidTagInternetMessageId */
+#define PR_INTERNET_MESSAGE_ID_W PROP_TAG(PT_UNICODE, 0x1035)
+#define PR_INTERNET_MESSAGE_ID_A PROP_TAG(PT_STRING8, 0x1035)
+#endif
+#ifndef PR_INTERNET_NEWSGROUPS
+#define PR_INTERNET_NEWSGROUPS PROP_TAG(PT_TSTRING, 0x1036)
+#define PR_INTERNET_NEWSGROUPS_W PROP_TAG(PT_UNICODE, 0x1036)
+#define PR_INTERNET_NEWSGROUPS_A PROP_TAG(PT_STRING8, 0x1036)
+#endif
+#ifndef PR_INTERNET_ORGANIZATION
+#define PR_INTERNET_ORGANIZATION PROP_TAG(PT_TSTRING, 0x1037) /* PidTagInternetOrganization */
+#define PR_INTERNET_ORGANIZATION_W PROP_TAG(PT_UNICODE, 0x1037)
+#define PR_INTERNET_ORGANIZATION_A PROP_TAG(PT_STRING8, 0x1037)
+#endif
+#ifndef PR_INTERNET_NNTP_PATH
+#define PR_INTERNET_NNTP_PATH PROP_TAG(PT_TSTRING, 0x1038) /* PidTagInternetNntpPath */
+#define PR_INTERNET_NNTP_PATH_W PROP_TAG(PT_UNICODE, 0x1038)
+#define PR_INTERNET_NNTP_PATH_A PROP_TAG(PT_STRING8, 0x1038)
+#endif
+#ifndef PR_INTERNET_REFERENCES
+#define PR_INTERNET_REFERENCES PROP_TAG(PT_TSTRING, 0x1039) /* PidTagInternetReferences */
+#define PR_INTERNET_REFERENCES_W PROP_TAG(PT_UNICODE, 0x1039)
+#define PR_INTERNET_REFERENCES_A PROP_TAG(PT_STRING8, 0x1039)
+#endif
+#ifndef PR_SUPERSEDES
+#define PR_SUPERSEDES PROP_TAG(PT_TSTRING, 0x103A)
+#define PR_SUPERSEDES_W PROP_TAG(PT_UNICODE, 0x103A)
+#define PR_SUPERSEDES_A PROP_TAG(PT_STRING8, 0x103A)
+#endif
+#ifndef PR_INTERNET_PRECEDENCE
+#define PR_INTERNET_PRECEDENCE PROP_TAG(PT_TSTRING, 0x1041)
+#define PR_INTERNET_PRECEDENCE_W PROP_TAG(PT_UNICODE, 0x1041)
+#define PR_INTERNET_PRECEDENCE_A PROP_TAG(PT_STRING8, 0x1041)
+#endif
+#ifndef PR_IN_REPLY_TO_ID
+#define PR_IN_REPLY_TO_ID PROP_TAG(PT_TSTRING, 0x1042) /* PidTagInReplyToId */
+#define PR_IN_REPLY_TO_ID_W PROP_TAG(PT_UNICODE, 0x1042)
+#define PR_IN_REPLY_TO_ID_A PROP_TAG(PT_STRING8, 0x1042)
+#endif
+#ifndef PR_LIST_HELP
+#define PR_LIST_HELP PROP_TAG(PT_TSTRING, 0x1043) /* PidTagListHelp */
+#define PR_LIST_HELP_W PROP_TAG(PT_UNICODE, 0x1043)
+#define PR_LIST_HELP_A PROP_TAG(PT_STRING8, 0x1043)
+#endif
+#ifndef PR_LIST_SUBSCRIBE
+#define PR_LIST_SUBSCRIBE PROP_TAG(PT_TSTRING, 0x1044) /* PidTagListSubscribe */
+#define PR_LIST_SUBSCRIBE_W PROP_TAG(PT_UNICODE, 0x1044)
+#define PR_LIST_SUBSCRIBE_A PROP_TAG(PT_STRING8, 0x1044)
+#endif
+#ifndef PR_LIST_UNSUBSCRIBE
+#define PR_LIST_UNSUBSCRIBE PROP_TAG(PT_TSTRING, 0x1045) /* PidTagListUnsubscribe */
+#define PR_LIST_UNSUBSCRIBE_W PROP_TAG(PT_UNICODE, 0x1045)
+#define PR_LIST_UNSUBSCRIBE_A PROP_TAG(PT_STRING8, 0x1045)
+#endif
+#ifndef PR_INTERNET_RETURN_PATH
+#define PR_INTERNET_RETURN_PATH PROP_TAG(PT_TSTRING, 0x1046)
+#define PR_INTERNET_RETURN_PATH_W PROP_TAG(PT_UNICODE, 0x1046)
+#define PR_INTERNET_RETURN_PATH_A PROP_TAG(PT_STRING8, 0x1046)
+#endif
+
+/* Outlook verbs, follow-up flags and item attributes. */
+#ifndef PR_ICON_INDEX
+#define PR_ICON_INDEX PROP_TAG(PT_LONG, 0x1080) /* PidTagIconIndex */
+#endif
+#ifndef PR_LAST_VERB_EXECUTED
+#define PR_LAST_VERB_EXECUTED PROP_TAG(PT_LONG, 0x1081) /* PidTagLastVerbExecuted */
+#endif
+#ifndef PR_LAST_VERB_EXECUTION_TIME
+#define PR_LAST_VERB_EXECUTION_TIME PROP_TAG(PT_SYSTIME, 0x1082) /* PidTagLastVerbExecutionTime */
+#endif
+#ifndef PR_FLAG_STATUS
+#define PR_FLAG_STATUS PROP_TAG(PT_LONG, 0x1090) /* PidTagFlagStatus */
+#endif
+#ifndef PR_FLAG_COMPLETE_TIME
+#define PR_FLAG_COMPLETE_TIME PROP_TAG(PT_SYSTIME, 0x1091) /* PidTagFlagCompleteTime */
+#endif
+#ifndef PR_FOLLOWUP_ICON
+#define PR_FOLLOWUP_ICON PROP_TAG(PT_LONG, 0x1095) /* PidTagFollowupIcon */
+#endif
+#ifndef PR_BLOCK_STATUS
+#define PR_BLOCK_STATUS PROP_TAG(PT_LONG, 0x1096) /* PidTagBlockStatus */
+#endif
+#ifndef PR_ITEM_TMPFLAGS
+#define PR_ITEM_TMPFLAGS PROP_TAG(PT_LONG, 0x1097) /* PidTagItemTemporaryflags */
+#endif
+#ifndef PR_CONFLICT_ITEMS
+#define PR_CONFLICT_ITEMS PROP_TAG(PT_MV_BINARY, 0x1098) /* PidTagConflictItems */
+#endif
+#ifndef PR_URL_COMP_NAME
+#define PR_URL_COMP_NAME PROP_TAG(PT_TSTRING, 0x10F3) /* PidTagUrlComponentName */
+#define PR_URL_COMP_NAME_W PROP_TAG(PT_UNICODE, 0x10F3)
+#define PR_URL_COMP_NAME_A PROP_TAG(PT_STRING8, 0x10F3)
+#endif
+#ifndef PR_ATTR_HIDDEN
+#define PR_ATTR_HIDDEN PROP_TAG(PT_BOOLEAN, 0x10F4) /* PidTagAttributeHidden */
+#endif
+#ifndef PR_ATTR_SYSTEM
+#define PR_ATTR_SYSTEM PROP_TAG(PT_BOOLEAN, 0x10F5)
+#endif
+#ifndef PR_ATTR_READONLY
+#define PR_ATTR_READONLY PROP_TAG(PT_BOOLEAN, 0x10F6) /* PidTagAttributeReadOnly */
+#endif
+
+/* ---- Per-recipient properties (0x0C00-0x0DFF) ------------------------------ */
+/* The sender family (PR_SENDER_*) lives here too, for historical reasons. */
+
+#define PR_CONTENT_INTEGRITY_CHECK PROP_TAG(PT_BINARY, 0x0C00) /* PidTagContentIntegrityCheck */
+#define PR_EXPLICIT_CONVERSION PROP_TAG(PT_LONG, 0x0C01) /* PidTagExplicitConversion */
+#define PR_IPM_RETURN_REQUESTED PROP_TAG(PT_BOOLEAN, 0x0C02) /* PidTagIpmReturnRequested */
+#define PR_MESSAGE_TOKEN PROP_TAG(PT_BINARY, 0x0C03) /* PidTagMessageToken */
+#define PR_NDR_REASON_CODE PROP_TAG(PT_LONG, 0x0C04) /* PidTagNonDeliveryReportReasonCode */
+#define PR_NDR_DIAG_CODE PROP_TAG(PT_LONG, 0x0C05) /* PidTagNonDeliveryReportDiagCode */
+#define PR_NON_RECEIPT_NOTIFICATION_REQUESTED PROP_TAG(PT_BOOLEAN, 0x0C06) /* PidTagNonReceiptNotificationRequested */
+#define PR_DELIVERY_POINT PROP_TAG(PT_LONG, 0x0C07) /* PidTagDeliveryPoint */
+#define PR_ORIGINATOR_NON_DELIVERY_REPORT_REQUESTED PROP_TAG(PT_BOOLEAN, 0x0C08) /* PidTagOriginatorNonDeliveryReportRequested */
+#define PR_ORIGINATOR_REQUESTED_ALTERNATE_RECIPIENT PROP_TAG(PT_BINARY, 0x0C09) /* PidTagOriginatorRequestedAlternateRecipient */
+#define PR_PHYSICAL_DELIVERY_BUREAU_FAX_DELIVERY PROP_TAG(PT_BOOLEAN, 0x0C0A) /* PidTagPhysicalDeliveryBureauFaxDelivery */
+#define PR_PHYSICAL_DELIVERY_MODE PROP_TAG(PT_LONG, 0x0C0B) /* PidTagPhysicalDeliveryMode */
+#define PR_PHYSICAL_DELIVERY_REPORT_REQUEST PROP_TAG(PT_LONG, 0x0C0C) /* PidTagPhysicalDeliveryReportRequest */
+#define PR_PHYSICAL_FORWARDING_ADDRESS PROP_TAG(PT_BINARY, 0x0C0D) /* PidTagPhysicalForwardingAddress */
+#define PR_PHYSICAL_FORWARDING_ADDRESS_REQUESTED PROP_TAG(PT_BOOLEAN, 0x0C0E) /* PidTagPhysicalForwardingAddressRequested */
+#define PR_PHYSICAL_FORWARDING_PROHIBITED PROP_TAG(PT_BOOLEAN, 0x0C0F) /* PidTagPhysicalForwardingProhibited */
+#define PR_PHYSICAL_RENDITION_ATTRIBUTES PROP_TAG(PT_BINARY, 0x0C10) /* PidTagPhysicalRenditionAttributes */
+#define PR_PROOF_OF_DELIVERY PROP_TAG(PT_BINARY, 0x0C11) /* PidTagProofOfDelivery */
+#define PR_PROOF_OF_DELIVERY_REQUESTED PROP_TAG(PT_BOOLEAN, 0x0C12) /* PidTagProofOfDeliveryRequested */
+#define PR_RECIPIENT_CERTIFICATE PROP_TAG(PT_BINARY, 0x0C13) /* PidTagRecipientCertificate */
+#define PR_RECIPIENT_NUMBER_FOR_ADVICE PROP_TAG(PT_TSTRING, 0x0C14) /* PidTagRecipientNumberForAdvice */
+#define PR_RECIPIENT_NUMBER_FOR_ADVICE_W PROP_TAG(PT_UNICODE, 0x0C14)
+#define PR_RECIPIENT_NUMBER_FOR_ADVICE_A PROP_TAG(PT_STRING8, 0x0C14)
+#define PR_RECIPIENT_TYPE PROP_TAG(PT_LONG, 0x0C15) /* PidTagRecipientType */
+#define PR_REGISTERED_MAIL_TYPE PROP_TAG(PT_LONG, 0x0C16) /* PidTagRegisteredMailType */
+#define PR_REPLY_REQUESTED PROP_TAG(PT_BOOLEAN, 0x0C17) /* PidTagReplyRequested */
+#define PR_REQUESTED_DELIVERY_METHOD PROP_TAG(PT_LONG, 0x0C18) /* PidTagRequestedDeliveryMethod */
+#define PR_SENDER_ENTRYID PROP_TAG(PT_BINARY, 0x0C19) /* PidTagSenderEntryId */
+#define PR_SENDER_NAME PROP_TAG(PT_TSTRING, 0x0C1A) /* PidTagSenderName */
+#define PR_SENDER_NAME_W PROP_TAG(PT_UNICODE, 0x0C1A)
+#define PR_SENDER_NAME_A PROP_TAG(PT_STRING8, 0x0C1A)
+#define PR_SUPPLEMENTARY_INFO PROP_TAG(PT_TSTRING, 0x0C1B) /* PidTagSupplementaryInfo */
+#define PR_SUPPLEMENTARY_INFO_W PROP_TAG(PT_UNICODE, 0x0C1B)
+#define PR_SUPPLEMENTARY_INFO_A PROP_TAG(PT_STRING8, 0x0C1B)
+#define PR_TYPE_OF_MTS_USER PROP_TAG(PT_LONG, 0x0C1C) /* PidTagTypeOfX400User */
+#define PR_SENDER_SEARCH_KEY PROP_TAG(PT_BINARY, 0x0C1D) /* PidTagSenderSearchKey */
+#define PR_SENDER_ADDRTYPE PROP_TAG(PT_TSTRING, 0x0C1E) /* PidTagSenderAddressType */
+#define PR_SENDER_ADDRTYPE_W PROP_TAG(PT_UNICODE, 0x0C1E)
+#define PR_SENDER_ADDRTYPE_A PROP_TAG(PT_STRING8, 0x0C1E)
+#define PR_SENDER_EMAIL_ADDRESS PROP_TAG(PT_TSTRING, 0x0C1F) /* PidTagSenderEmailAddress */
+#define PR_SENDER_EMAIL_ADDRESS_W PROP_TAG(PT_UNICODE, 0x0C1F)
+#define PR_SENDER_EMAIL_ADDRESS_A PROP_TAG(PT_STRING8, 0x0C1F)
+
+/* Delivery status notifications, MS-OXPROPS. */
+#ifndef PR_NDR_STATUS_CODE
+#define PR_NDR_STATUS_CODE PROP_TAG(PT_LONG, 0x0C20) /* PidTagNonDeliveryReportStatusCode */
+#endif
+#ifndef PR_DSN_REMOTE_MTA
+#define PR_DSN_REMOTE_MTA PROP_TAG(PT_TSTRING, 0x0C21) /* PidTagRemoteMessageTransferAgent */
+#define PR_DSN_REMOTE_MTA_W PROP_TAG(PT_UNICODE, 0x0C21)
+#define PR_DSN_REMOTE_MTA_A PROP_TAG(PT_STRING8, 0x0C21)
+#endif
+
+/* ---- Message non-transmittable properties (0x0E00-0x0FFF) ------------------ */
+/* PR_MESSAGE_RECIPIENTS and PR_MESSAGE_ATTACHMENTS name the recipient and */
+/* attachment tables in IMAPIProp::CopyTo exclude lists and problem arrays. */
+
+#define PR_CURRENT_VERSION PROP_TAG(PT_I8, 0x0E00) /* PidTagCurrentVersion */
+#define PR_DELETE_AFTER_SUBMIT PROP_TAG(PT_BOOLEAN, 0x0E01) /* PidTagDeleteAfterSubmit */
+#define PR_DISPLAY_BCC PROP_TAG(PT_TSTRING, 0x0E02) /* PidTagDisplayBcc */
+#define PR_DISPLAY_BCC_W PROP_TAG(PT_UNICODE, 0x0E02)
+#define PR_DISPLAY_BCC_A PROP_TAG(PT_STRING8, 0x0E02)
+#define PR_DISPLAY_CC PROP_TAG(PT_TSTRING, 0x0E03) /* PidTagDisplayCc */
+#define PR_DISPLAY_CC_W PROP_TAG(PT_UNICODE, 0x0E03)
+#define PR_DISPLAY_CC_A PROP_TAG(PT_STRING8, 0x0E03)
+#define PR_DISPLAY_TO PROP_TAG(PT_TSTRING, 0x0E04) /* PidTagDisplayTo */
+#define PR_DISPLAY_TO_W PROP_TAG(PT_UNICODE, 0x0E04)
+#define PR_DISPLAY_TO_A PROP_TAG(PT_STRING8, 0x0E04)
+#define PR_PARENT_DISPLAY PROP_TAG(PT_TSTRING, 0x0E05) /* PidTagParentDisplay */
+#define PR_PARENT_DISPLAY_W PROP_TAG(PT_UNICODE, 0x0E05)
+#define PR_PARENT_DISPLAY_A PROP_TAG(PT_STRING8, 0x0E05)
+#define PR_MESSAGE_DELIVERY_TIME PROP_TAG(PT_SYSTIME, 0x0E06) /* PidTagMessageDeliveryTime */
+#define PR_MESSAGE_FLAGS PROP_TAG(PT_LONG, 0x0E07) /* PidTagMessageFlags */
+#define PR_MESSAGE_SIZE PROP_TAG(PT_LONG, 0x0E08) /* PidTagMessageSize */
+#define PR_PARENT_ENTRYID PROP_TAG(PT_BINARY, 0x0E09) /* PidTagParentEntryId */
+#define PR_SENTMAIL_ENTRYID PROP_TAG(PT_BINARY, 0x0E0A) /* PidTagSentMailEntryId */
+#define PR_CORRELATE PROP_TAG(PT_BOOLEAN, 0x0E0C) /* PidTagCorrelate */
+#define PR_CORRELATE_MTSID PROP_TAG(PT_BINARY, 0x0E0D) /* PidTagCorrelateMtsid */
+#define PR_DISCRETE_VALUES PROP_TAG(PT_BOOLEAN, 0x0E0E) /* PidTagDiscreteValues */
+#define PR_RESPONSIBILITY PROP_TAG(PT_BOOLEAN, 0x0E0F) /* PidTagResponsibility */
+#define PR_SPOOLER_STATUS PROP_TAG(PT_LONG, 0x0E10) /* PidTagSpoolerStatus */
+#define PR_TRANSPORT_STATUS PROP_TAG(PT_LONG, 0x0E11) /* PidTagTransportStatus */
+#define PR_MESSAGE_RECIPIENTS PROP_TAG(PT_OBJECT, 0x0E12) /* PidTagMessageRecipients */
+#define PR_MESSAGE_ATTACHMENTS PROP_TAG(PT_OBJECT, 0x0E13) /* PidTagMessageAttachments */
+#define PR_SUBMIT_FLAGS PROP_TAG(PT_LONG, 0x0E14) /* PidTagSubmitFlags */
+#define PR_RECIPIENT_STATUS PROP_TAG(PT_LONG, 0x0E15) /* PidTagRecipientStatus */
+#define PR_TRANSPORT_KEY PROP_TAG(PT_LONG, 0x0E16) /* PidTagTransportKey */
+#define PR_MSG_STATUS PROP_TAG(PT_LONG, 0x0E17) /* PidTagMessageStatus */
+#define PR_MESSAGE_DOWNLOAD_TIME PROP_TAG(PT_LONG, 0x0E18) /* PidTagMessageDownloadTime */
+#define PR_CREATION_VERSION PROP_TAG(PT_I8, 0x0E19) /* PidTagCreationVersion */
+#define PR_MODIFY_VERSION PROP_TAG(PT_I8, 0x0E1A) /* PidTagModifyVersion */
+#define PR_HASATTACH PROP_TAG(PT_BOOLEAN, 0x0E1B) /* PidTagHasAttachments */
+#define PR_BODY_CRC PROP_TAG(PT_LONG, 0x0E1C) /* PidTagBodyCrc */
+#define PR_NORMALIZED_SUBJECT PROP_TAG(PT_TSTRING, 0x0E1D) /* PidTagNormalizedSubject */
+#define PR_NORMALIZED_SUBJECT_W PROP_TAG(PT_UNICODE, 0x0E1D)
+#define PR_NORMALIZED_SUBJECT_A PROP_TAG(PT_STRING8, 0x0E1D)
+#define PR_RTF_IN_SYNC PROP_TAG(PT_BOOLEAN, 0x0E1F) /* PidTagRtfInSync */
+#define PR_ATTACH_SIZE PROP_TAG(PT_LONG, 0x0E20) /* PidTagAttachSize */
+#define PR_ATTACH_NUM PROP_TAG(PT_LONG, 0x0E21) /* PidTagAttachNumber */
+#define PR_PREPROCESS PROP_TAG(PT_BOOLEAN, 0x0E22) /* PidTagPreprocess */
+#define PR_ORIGINATING_MTA_CERTIFICATE PROP_TAG(PT_BINARY, 0x0E25) /* PidTagOriginatingMtaCertificate */
+#define PR_PROOF_OF_SUBMISSION PROP_TAG(PT_BINARY, 0x0E26) /* PidTagProofOfSubmission */
+
+/* Exchange and Outlook additions in the same range, MS-OXPROPS. */
+#ifndef PR_MESSAGE_SIZE_EXTENDED
+#define PR_MESSAGE_SIZE_EXTENDED PROP_TAG(PT_I8, 0x0E08) /* PidTagMessageSizeExtended */
+#endif
+#ifndef PR_INTERNET_ARTICLE_NUMBER
+#define PR_INTERNET_ARTICLE_NUMBER PROP_TAG(PT_LONG, 0x0E23) /* PidTagInternetArticleNumber */
+#endif
+#ifndef PR_NEWSGROUP_NAME
+#define PR_NEWSGROUP_NAME PROP_TAG(PT_TSTRING, 0x0E24)
+#define PR_NEWSGROUP_NAME_W PROP_TAG(PT_UNICODE, 0x0E24)
+#define PR_NEWSGROUP_NAME_A PROP_TAG(PT_STRING8, 0x0E24)
+#endif
+#ifndef PR_PRIMARY_SEND_ACCT
+#define PR_PRIMARY_SEND_ACCT PROP_TAG(PT_TSTRING, 0x0E28) /* PidTagPrimarySendAccount */
+#define PR_PRIMARY_SEND_ACCT_W PROP_TAG(PT_UNICODE, 0x0E28)
+#define PR_PRIMARY_SEND_ACCT_A PROP_TAG(PT_STRING8, 0x0E28)
+#endif
+#ifndef PR_NEXT_SEND_ACCT
+#define PR_NEXT_SEND_ACCT PROP_TAG(PT_TSTRING, 0x0E29) /* PidTagNextSendAcct */
+#define PR_NEXT_SEND_ACCT_W PROP_TAG(PT_UNICODE, 0x0E29)
+#define PR_NEXT_SEND_ACCT_A PROP_TAG(PT_STRING8, 0x0E29)
+#endif
+#ifndef PR_TODO_ITEM_FLAGS
+#define PR_TODO_ITEM_FLAGS PROP_TAG(PT_LONG, 0x0E2B) /* PidTagToDoItemFlags */
+#endif
+#ifndef PR_SWAPPED_TODO_STORE
+#define PR_SWAPPED_TODO_STORE PROP_TAG(PT_BINARY, 0x0E2C) /* PidTagSwappedToDoStore */
+#endif
+#ifndef PR_SWAPPED_TODO_DATA
+#define PR_SWAPPED_TODO_DATA PROP_TAG(PT_BINARY, 0x0E2D) /* PidTagSwappedToDoData */
+#endif
+#ifndef PR_READ
+#define PR_READ PROP_TAG(PT_BOOLEAN, 0x0E69) /* PidTagRead */
+#endif
+#ifndef PR_TRUST_SENDER
+#define PR_TRUST_SENDER PROP_TAG(PT_LONG, 0x0E79) /* PidTagTrustSender */
+#endif
+#ifndef PR_ASSOCIATED_SHARING_PROVIDER
+#define PR_ASSOCIATED_SHARING_PROVIDER PROP_TAG(PT_CLSID, 0x0EA0) /* PidTagAssociatedSharingProvider */
+#endif
+
+/* Common to many objects, messages included (top of the non-transmittable range). */
+#define PR_ACCESS PROP_TAG(PT_LONG, 0x0FF4) /* PidTagAccess */
+#define PR_ROW_TYPE PROP_TAG(PT_LONG, 0x0FF5) /* PidTagRowType */
+#define PR_INSTANCE_KEY PROP_TAG(PT_BINARY, 0x0FF6) /* PidTagInstanceKey */
+#define PR_ACCESS_LEVEL PROP_TAG(PT_LONG, 0x0FF7) /* PidTagAccessLevel */
+#define PR_MAPPING_SIGNATURE PROP_TAG(PT_BINARY, 0x0FF8) /* PidTagMappingSignature */
+#define PR_RECORD_KEY PROP_TAG(PT_BINARY, 0x0FF9) /* PidTagRecordKey */
+#define PR_STORE_RECORD_KEY PROP_TAG(PT_BINARY, 0x0FFA) /* PidTagStoreRecordKey */
+#define PR_STORE_ENTRYID PROP_TAG(PT_BINARY, 0x0FFB) /* PidTagStoreEntryId */
+#define PR_MINI_ICON PROP_TAG(PT_BINARY, 0x0FFC) /* PidTagMiniIcon */
+#define PR_ICON PROP_TAG(PT_BINARY, 0x0FFD) /* PidTagIcon */
+#define PR_OBJECT_TYPE PROP_TAG(PT_LONG, 0x0FFE) /* PidTagObjectType */
+#define PR_ENTRYID PROP_TAG(PT_BINARY, 0x0FFF) /* PidTagEntryId */
+
+/* ---- Properties common to non-message objects (0x3000-0x32FF) -------------- */
+
+#define PR_ROWID PROP_TAG(PT_LONG, 0x3000) /* PidTagRowid */
+#define PR_DISPLAY_NAME PROP_TAG(PT_TSTRING, 0x3001) /* PidTagDisplayName */
+#define PR_DISPLAY_NAME_W PROP_TAG(PT_UNICODE, 0x3001)
+#define PR_DISPLAY_NAME_A PROP_TAG(PT_STRING8, 0x3001)
+#define PR_ADDRTYPE PROP_TAG(PT_TSTRING, 0x3002) /* PidTagAddressType */
+#define PR_ADDRTYPE_W PROP_TAG(PT_UNICODE, 0x3002)
+#define PR_ADDRTYPE_A PROP_TAG(PT_STRING8, 0x3002)
+#define PR_EMAIL_ADDRESS PROP_TAG(PT_TSTRING, 0x3003) /* PidTagEmailAddress */
+#define PR_EMAIL_ADDRESS_W PROP_TAG(PT_UNICODE, 0x3003)
+#define PR_EMAIL_ADDRESS_A PROP_TAG(PT_STRING8, 0x3003)
+#define PR_COMMENT PROP_TAG(PT_TSTRING, 0x3004) /* PidTagComment */
+#define PR_COMMENT_W PROP_TAG(PT_UNICODE, 0x3004)
+#define PR_COMMENT_A PROP_TAG(PT_STRING8, 0x3004)
+#define PR_DEPTH PROP_TAG(PT_LONG, 0x3005) /* PidTagDepth */
+#define PR_PROVIDER_DISPLAY PROP_TAG(PT_TSTRING, 0x3006) /* PidTagProviderDisplay */
+#define PR_PROVIDER_DISPLAY_W PROP_TAG(PT_UNICODE, 0x3006)
+#define PR_PROVIDER_DISPLAY_A PROP_TAG(PT_STRING8, 0x3006)
+#define PR_CREATION_TIME PROP_TAG(PT_SYSTIME, 0x3007) /* PidTagCreationTime */
+#define PR_LAST_MODIFICATION_TIME PROP_TAG(PT_SYSTIME, 0x3008) /* PidTagLastModificationTime */
+#define PR_RESOURCE_FLAGS PROP_TAG(PT_LONG, 0x3009) /* PidTagResourceFlags */
+#define PR_PROVIDER_DLL_NAME PROP_TAG(PT_TSTRING, 0x300A) /* PidTagProviderDllName */
+#define PR_PROVIDER_DLL_NAME_W PROP_TAG(PT_UNICODE, 0x300A)
+#define PR_PROVIDER_DLL_NAME_A PROP_TAG(PT_STRING8, 0x300A)
+#define PR_SEARCH_KEY PROP_TAG(PT_BINARY, 0x300B) /* PidTagSearchKey */
+#define PR_PROVIDER_UID PROP_TAG(PT_BINARY, 0x300C) /* PidTagProviderUid */
+#define PR_PROVIDER_ORDINAL PROP_TAG(PT_LONG, 0x300D) /* PidTagProviderOrdinal */
+
+/* Conversations and retention (MS-OXPROPS, MS-OXCMSG). */
+#ifndef PR_TARGET_ENTRYID
+#define PR_TARGET_ENTRYID PROP_TAG(PT_BINARY, 0x3010) /* PidTagTargetEntryId */
+#endif
+#ifndef PR_CONVERSATION_ID
+#define PR_CONVERSATION_ID PROP_TAG(PT_BINARY, 0x3013) /* PidTagConversationId */
+#endif
+#ifndef PR_CONVERSATION_INDEX_TRACKING
+#define PR_CONVERSATION_INDEX_TRACKING PROP_TAG(PT_BOOLEAN, 0x3016) /* PidTagConversationIndexTracking */
+#endif
+#ifndef PR_ARCHIVE_TAG
+#define PR_ARCHIVE_TAG PROP_TAG(PT_BINARY, 0x3018) /* PidTagArchiveTag */
+#endif
+#ifndef PR_POLICY_TAG
+#define PR_POLICY_TAG PROP_TAG(PT_BINARY, 0x3019) /* PidTagPolicyTag */
+#endif
+#ifndef PR_RETENTION_PERIOD
+#define PR_RETENTION_PERIOD PROP_TAG(PT_LONG, 0x301A) /* PidTagRetentionPeriod */
+#endif
+#ifndef PR_START_DATE_ETC
+#define PR_START_DATE_ETC PROP_TAG(PT_BINARY, 0x301B) /* PidTagStartDateEtc */
+#endif
+#ifndef PR_RETENTION_DATE
+#define PR_RETENTION_DATE PROP_TAG(PT_SYSTIME, 0x301C) /* PidTagRetentionDate */
+#endif
+#ifndef PR_RETENTION_FLAGS
+#define PR_RETENTION_FLAGS PROP_TAG(PT_LONG, 0x301D) /* PidTagRetentionFlags */
+#endif
+#ifndef PR_ARCHIVE_PERIOD
+#define PR_ARCHIVE_PERIOD PROP_TAG(PT_LONG, 0x301E) /* PidTagArchivePeriod */
+#endif
+#ifndef PR_ARCHIVE_DATE
+#define PR_ARCHIVE_DATE PROP_TAG(PT_SYSTIME, 0x301F) /* PidTagArchiveDate */
+#endif
+
+/* ---- Form properties (0x3300-0x33FF) --------------------------------------- */
+
+#define PR_FORM_VERSION PROP_TAG(PT_TSTRING, 0x3301) /* PidTagFormVersion */
+#define PR_FORM_VERSION_W PROP_TAG(PT_UNICODE, 0x3301)
+#define PR_FORM_VERSION_A PROP_TAG(PT_STRING8, 0x3301)
+#define PR_FORM_CLSID PROP_TAG(PT_CLSID, 0x3302) /* PidTagFormClassId */
+#define PR_FORM_CONTACT_NAME PROP_TAG(PT_TSTRING, 0x3303) /* PidTagFormContactName */
+#define PR_FORM_CONTACT_NAME_W PROP_TAG(PT_UNICODE, 0x3303)
+#define PR_FORM_CONTACT_NAME_A PROP_TAG(PT_STRING8, 0x3303)
+#define PR_FORM_CATEGORY PROP_TAG(PT_TSTRING, 0x3304) /* PidTagFormCategory */
+#define PR_FORM_CATEGORY_W PROP_TAG(PT_UNICODE, 0x3304)
+#define PR_FORM_CATEGORY_A PROP_TAG(PT_STRING8, 0x3304)
+#define PR_FORM_CATEGORY_SUB PROP_TAG(PT_TSTRING, 0x3305) /* PidTagFormCategorySub */
+#define PR_FORM_CATEGORY_SUB_W PROP_TAG(PT_UNICODE, 0x3305)
+#define PR_FORM_CATEGORY_SUB_A PROP_TAG(PT_STRING8, 0x3305)
+#define PR_FORM_HOST_MAP PROP_TAG(PT_MV_LONG, 0x3306) /* PidTagFormHostMap */
+#define PR_FORM_HIDDEN PROP_TAG(PT_BOOLEAN, 0x3307) /* PidTagFormHidden */
+#define PR_FORM_DESIGNER_NAME PROP_TAG(PT_TSTRING, 0x3308) /* PidTagFormDesignerName */
+#define PR_FORM_DESIGNER_NAME_W PROP_TAG(PT_UNICODE, 0x3308)
+#define PR_FORM_DESIGNER_NAME_A PROP_TAG(PT_STRING8, 0x3308)
+#define PR_FORM_DESIGNER_GUID PROP_TAG(PT_CLSID, 0x3309) /* PidTagFormDesignerGuid */
+#define PR_FORM_MESSAGE_BEHAVIOR PROP_TAG(PT_LONG, 0x330A) /* PidTagFormMessageBehavior */
+
+/* ---- Message store properties (0x3400-0x35FF) ------------------------------ */
+
+#define PR_DEFAULT_STORE PROP_TAG(PT_BOOLEAN, 0x3400) /* PidTagDefaultStore */
+#define PR_STORE_SUPPORT_MASK PROP_TAG(PT_LONG, 0x340D) /* PidTagStoreSupportMask */
+#define PR_STORE_STATE PROP_TAG(PT_LONG, 0x340E) /* PidTagStoreState */
+#ifndef PR_STORE_UNICODE_MASK
+#define PR_STORE_UNICODE_MASK PROP_TAG(PT_LONG, 0x340F) /* PidTagStoreUnicodeMask */
+#endif
+#define PR_IPM_SUBTREE_SEARCH_KEY PROP_TAG(PT_BINARY, 0x3410) /* PidTagIpmSubtreeSearchKey */
+#define PR_IPM_OUTBOX_SEARCH_KEY PROP_TAG(PT_BINARY, 0x3411) /* PidTagIpmOutboxSearchKey */
+#define PR_IPM_WASTEBASKET_SEARCH_KEY PROP_TAG(PT_BINARY, 0x3412) /* PidTagIpmWastebasketSearchKey */
+#define PR_IPM_SENTMAIL_SEARCH_KEY PROP_TAG(PT_BINARY, 0x3413) /* PidTagIpmSentMailSearchKey */
+#define PR_MDB_PROVIDER PROP_TAG(PT_BINARY, 0x3414) /* PidTagStoreProvider */
+#define PR_RECEIVE_FOLDER_SETTINGS PROP_TAG(PT_OBJECT, 0x3415) /* PidTagReceiveFolderSettings */
+
+/* Special folders of a store; 0x35E8-0x35FF stay reserved for folders that */
+/* PR_VALID_FOLDER_MASK may later guarantee. */
+#define PR_VALID_FOLDER_MASK PROP_TAG(PT_LONG, 0x35DF) /* PidTagValidFolderMask */
+#define PR_IPM_SUBTREE_ENTRYID PROP_TAG(PT_BINARY, 0x35E0) /* PidTagIpmSubtreeEntryId */
+#define PR_IPM_OUTBOX_ENTRYID PROP_TAG(PT_BINARY, 0x35E2) /* PidTagIpmOutboxEntryId */
+#define PR_IPM_WASTEBASKET_ENTRYID PROP_TAG(PT_BINARY, 0x35E3) /* PidTagIpmWastebasketEntryId */
+#define PR_IPM_SENTMAIL_ENTRYID PROP_TAG(PT_BINARY, 0x35E4) /* PidTagIpmSentMailEntryId */
+#define PR_VIEWS_ENTRYID PROP_TAG(PT_BINARY, 0x35E5) /* PidTagViewsEntryId */
+#define PR_COMMON_VIEWS_ENTRYID PROP_TAG(PT_BINARY, 0x35E6) /* PidTagCommonViewsEntryId */
+#define PR_FINDER_ENTRYID PROP_TAG(PT_BINARY, 0x35E7) /* PidTagFinderEntryId */
+
+/* ---- Folder and address book container properties (0x3600-0x36FF) ---------- */
+
+#define PR_CONTAINER_FLAGS PROP_TAG(PT_LONG, 0x3600) /* PidTagContainerFlags */
+#define PR_FOLDER_TYPE PROP_TAG(PT_LONG, 0x3601) /* PidTagFolderType */
+#define PR_CONTENT_COUNT PROP_TAG(PT_LONG, 0x3602) /* PidTagContentCount */
+#define PR_CONTENT_UNREAD PROP_TAG(PT_LONG, 0x3603) /* PidTagContentUnreadCount */
+#define PR_CREATE_TEMPLATES PROP_TAG(PT_OBJECT, 0x3604) /* PidTagCreateTemplates */
+#define PR_DETAILS_TABLE PROP_TAG(PT_OBJECT, 0x3605) /* PidTagDetailsTable */
+#define PR_SEARCH PROP_TAG(PT_OBJECT, 0x3607) /* PidTagSearch */
+#define PR_SELECTABLE PROP_TAG(PT_BOOLEAN, 0x3609) /* PidTagSelectable */
+#define PR_SUBFOLDERS PROP_TAG(PT_BOOLEAN, 0x360A) /* PidTagSubfolders */
+#define PR_STATUS PROP_TAG(PT_LONG, 0x360B) /* PidTagStatus */
+#define PR_ANR PROP_TAG(PT_TSTRING, 0x360C) /* PidTagAnr */
+#define PR_ANR_W PROP_TAG(PT_UNICODE, 0x360C)
+#define PR_ANR_A PROP_TAG(PT_STRING8, 0x360C)
+#define PR_CONTENTS_SORT_ORDER PROP_TAG(PT_MV_LONG, 0x360D) /* PidTagContentSortOrder */
+#define PR_CONTAINER_HIERARCHY PROP_TAG(PT_OBJECT, 0x360E) /* PidTagContainerHierarchy */
+#define PR_CONTAINER_CONTENTS PROP_TAG(PT_OBJECT, 0x360F) /* PidTagContainerContents */
+#define PR_FOLDER_ASSOCIATED_CONTENTS PROP_TAG(PT_OBJECT, 0x3610) /* PidTagFolderAssociatedContents */
+#define PR_DEF_CREATE_DL PROP_TAG(PT_BINARY, 0x3611) /* PidTagDefCreateDl */
+#define PR_DEF_CREATE_MAILUSER PROP_TAG(PT_BINARY, 0x3612) /* PidTagDefCreateMailuser */
+#define PR_CONTAINER_CLASS PROP_TAG(PT_TSTRING, 0x3613) /* PidTagContainerClass */
+#define PR_CONTAINER_CLASS_W PROP_TAG(PT_UNICODE, 0x3613)
+#define PR_CONTAINER_CLASS_A PROP_TAG(PT_STRING8, 0x3613)
+#define PR_CONTAINER_MODIFY_VERSION PROP_TAG(PT_I8, 0x3614) /* PidTagContainerModifyVersion */
+#define PR_AB_PROVIDER_ID PROP_TAG(PT_BINARY, 0x3615) /* PidTagAbProviderId */
+#define PR_DEFAULT_VIEW_ENTRYID PROP_TAG(PT_BINARY, 0x3616) /* PidTagDefaultViewEntryId */
+#define PR_ASSOC_CONTENT_COUNT PROP_TAG(PT_LONG, 0x3617) /* PidTagAssociatedContentCount */
+
+/* Entry IDs of the special folders, kept on the Inbox and the root folder */
+/* (MS-OXOSFLD); PR_IPM_DRAFTS_ENTRYID is the one Windows' mapitags.h has. */
+#ifndef PR_IPM_APPOINTMENT_ENTRYID
+#define PR_IPM_APPOINTMENT_ENTRYID PROP_TAG(PT_BINARY, 0x36D0) /* PidTagIpmAppointmentEntryId */
+#endif
+#ifndef PR_IPM_CONTACT_ENTRYID
+#define PR_IPM_CONTACT_ENTRYID PROP_TAG(PT_BINARY, 0x36D1) /* PidTagIpmContactEntryId */
+#endif
+#ifndef PR_IPM_JOURNAL_ENTRYID
+#define PR_IPM_JOURNAL_ENTRYID PROP_TAG(PT_BINARY, 0x36D2) /* PidTagIpmJournalEntryId */
+#endif
+#ifndef PR_IPM_NOTE_ENTRYID
+#define PR_IPM_NOTE_ENTRYID PROP_TAG(PT_BINARY, 0x36D3) /* PidTagIpmNoteEntryId */
+#endif
+#ifndef PR_IPM_TASK_ENTRYID
+#define PR_IPM_TASK_ENTRYID PROP_TAG(PT_BINARY, 0x36D4) /* PidTagIpmTaskEntryId */
+#endif
+#ifndef PR_REM_ONLINE_ENTRYID
+#define PR_REM_ONLINE_ENTRYID PROP_TAG(PT_BINARY, 0x36D5) /* PidTagRemindersOnlineEntryId */
+#endif
+#ifndef PR_REM_OFFLINE_ENTRYID
+#define PR_REM_OFFLINE_ENTRYID PROP_TAG(PT_BINARY, 0x36D6)
+#endif
+#define PR_IPM_DRAFTS_ENTRYID PROP_TAG(PT_BINARY, 0x36D7) /* PidTagIpmDraftsEntryId */
+#ifndef PR_ADDITIONAL_REN_ENTRYIDS
+#define PR_ADDITIONAL_REN_ENTRYIDS PROP_TAG(PT_MV_BINARY, 0x36D8) /* PidTagAdditionalRenEntryIds */
+#endif
+#ifndef PR_ADDITIONAL_REN_ENTRYIDS_EX
+#define PR_ADDITIONAL_REN_ENTRYIDS_EX PROP_TAG(PT_BINARY, 0x36D9) /* PidTagAdditionalRenEntryIdsEx */
+#endif
+#ifndef PR_EXTENDED_FOLDER_FLAGS
+#define PR_EXTENDED_FOLDER_FLAGS PROP_TAG(PT_BINARY, 0x36DA) /* PidTagExtendedFolderFlags */
+#endif
+#ifndef PR_FOLDER_WEBVIEWINFO
+#define PR_FOLDER_WEBVIEWINFO PROP_TAG(PT_BINARY, 0x36DF)
+#endif
+#ifndef PR_ORDINAL_MOST
+#define PR_ORDINAL_MOST PROP_TAG(PT_LONG, 0x36E2) /* PidTagOrdinalMost */
+#endif
+#ifndef PR_FREEBUSY_ENTRYIDS
+#define PR_FREEBUSY_ENTRYIDS PROP_TAG(PT_MV_BINARY, 0x36E4) /* PidTagFreeBusyEntryIds */
+#endif
+#ifndef PR_DEF_POST_MSGCLASS
+#define PR_DEF_POST_MSGCLASS PROP_TAG(PT_TSTRING, 0x36E5) /* PidTagDefaultPostMessageClass */
+#define PR_DEF_POST_MSGCLASS_W PROP_TAG(PT_UNICODE, 0x36E5)
+#define PR_DEF_POST_MSGCLASS_A PROP_TAG(PT_STRING8, 0x36E5)
+#endif
+#ifndef PR_DEF_POST_DISPLAYNAME
+#define PR_DEF_POST_DISPLAYNAME PROP_TAG(PT_TSTRING, 0x36E6)
+#define PR_DEF_POST_DISPLAYNAME_W PROP_TAG(PT_UNICODE, 0x36E6)
+#define PR_DEF_POST_DISPLAYNAME_A PROP_TAG(PT_STRING8, 0x36E6)
+#endif
+
+/* ---- Attachment properties (0x3700-0x38FF) --------------------------------- */
+/* PR_ATTACH_DATA_BIN and PR_ATTACH_DATA_OBJ share the id 0x3701: the value */
+/* is a byte stream or an embedded object (message, OLE storage). */
+
+#define PR_ATTACHMENT_X400_PARAMETERS PROP_TAG(PT_BINARY, 0x3700) /* PidTagAttachmentX400Parameters */
+#define PR_ATTACH_DATA_OBJ PROP_TAG(PT_OBJECT, 0x3701) /* PidTagAttachDataObject */
+#define PR_ATTACH_DATA_BIN PROP_TAG(PT_BINARY, 0x3701) /* PidTagAttachDataBinary */
+#define PR_ATTACH_ENCODING PROP_TAG(PT_BINARY, 0x3702) /* PidTagAttachEncoding */
+#define PR_ATTACH_EXTENSION PROP_TAG(PT_TSTRING, 0x3703) /* PidTagAttachExtension */
+#define PR_ATTACH_EXTENSION_W PROP_TAG(PT_UNICODE, 0x3703)
+#define PR_ATTACH_EXTENSION_A PROP_TAG(PT_STRING8, 0x3703)
+#define PR_ATTACH_FILENAME PROP_TAG(PT_TSTRING, 0x3704) /* PidTagAttachFilename */
+#define PR_ATTACH_FILENAME_W PROP_TAG(PT_UNICODE, 0x3704)
+#define PR_ATTACH_FILENAME_A PROP_TAG(PT_STRING8, 0x3704)
+#define PR_ATTACH_METHOD PROP_TAG(PT_LONG, 0x3705) /* PidTagAttachMethod */
+#define PR_ATTACH_LONG_FILENAME PROP_TAG(PT_TSTRING, 0x3707) /* PidTagAttachLongFilename */
+#define PR_ATTACH_LONG_FILENAME_W PROP_TAG(PT_UNICODE, 0x3707)
+#define PR_ATTACH_LONG_FILENAME_A PROP_TAG(PT_STRING8, 0x3707)
+#define PR_ATTACH_PATHNAME PROP_TAG(PT_TSTRING, 0x3708) /* PidTagAttachPathname */
+#define PR_ATTACH_PATHNAME_W PROP_TAG(PT_UNICODE, 0x3708)
+#define PR_ATTACH_PATHNAME_A PROP_TAG(PT_STRING8, 0x3708)
+#define PR_ATTACH_RENDERING PROP_TAG(PT_BINARY, 0x3709) /* PidTagAttachRendering */
+#define PR_ATTACH_TAG PROP_TAG(PT_BINARY, 0x370A) /* PidTagAttachTag */
+#define PR_RENDERING_POSITION PROP_TAG(PT_LONG, 0x370B) /* PidTagRenderingPosition */
+#define PR_ATTACH_TRANSPORT_NAME PROP_TAG(PT_TSTRING, 0x370C) /* PidTagAttachTransportName */
+#define PR_ATTACH_TRANSPORT_NAME_W PROP_TAG(PT_UNICODE, 0x370C)
+#define PR_ATTACH_TRANSPORT_NAME_A PROP_TAG(PT_STRING8, 0x370C)
+#define PR_ATTACH_LONG_PATHNAME PROP_TAG(PT_TSTRING, 0x370D) /* PidTagAttachLongPathname */
+#define PR_ATTACH_LONG_PATHNAME_W PROP_TAG(PT_UNICODE, 0x370D)
+#define PR_ATTACH_LONG_PATHNAME_A PROP_TAG(PT_STRING8, 0x370D)
+#define PR_ATTACH_MIME_TAG PROP_TAG(PT_TSTRING, 0x370E) /* PidTagAttachMimeTag */
+#define PR_ATTACH_MIME_TAG_W PROP_TAG(PT_UNICODE, 0x370E)
+#define PR_ATTACH_MIME_TAG_A PROP_TAG(PT_STRING8, 0x370E)
+#define PR_ATTACH_ADDITIONAL_INFO PROP_TAG(PT_BINARY, 0x370F) /* PidTagAttachAdditionalInformation */
+
+/* MIME attachments and attachment flags, MS-OXPROPS. */
+#ifndef PR_ATTACH_MIME_SEQUENCE
+#define PR_ATTACH_MIME_SEQUENCE PROP_TAG(PT_LONG, 0x3710) /* PidTagAttachMimeSequence */
+#endif
+#ifndef PR_ATTACH_CONTENT_BASE
+#define PR_ATTACH_CONTENT_BASE PROP_TAG(PT_TSTRING, 0x3711) /* PidTagAttachContentBase */
+#define PR_ATTACH_CONTENT_BASE_W PROP_TAG(PT_UNICODE, 0x3711)
+#define PR_ATTACH_CONTENT_BASE_A PROP_TAG(PT_STRING8, 0x3711)
+#endif
+#ifndef PR_ATTACH_CONTENT_ID
+#define PR_ATTACH_CONTENT_ID PROP_TAG(PT_TSTRING, 0x3712) /* PidTagAttachContentId */
+#define PR_ATTACH_CONTENT_ID_W PROP_TAG(PT_UNICODE, 0x3712)
+#define PR_ATTACH_CONTENT_ID_A PROP_TAG(PT_STRING8, 0x3712)
+#endif
+#ifndef PR_ATTACH_CONTENT_LOCATION
+#define PR_ATTACH_CONTENT_LOCATION PROP_TAG(PT_TSTRING, 0x3713) /* PidTagAttachContentLocation */
+#define PR_ATTACH_CONTENT_LOCATION_W PROP_TAG(PT_UNICODE, 0x3713)
+#define PR_ATTACH_CONTENT_LOCATION_A PROP_TAG(PT_STRING8, 0x3713)
+#endif
+#ifndef PR_ATTACH_FLAGS
+#define PR_ATTACH_FLAGS PROP_TAG(PT_LONG, 0x3714) /* PidTagAttachFlags */
+#endif
+#ifndef PR_ATTACH_PAYLOAD_PROV_GUID_STR
+#define PR_ATTACH_PAYLOAD_PROV_GUID_STR PROP_TAG(PT_TSTRING, 0x3719) /* PidTagAttachPayloadProviderGuidString */
+#define PR_ATTACH_PAYLOAD_PROV_GUID_STR_W PROP_TAG(PT_UNICODE, 0x3719)
+#define PR_ATTACH_PAYLOAD_PROV_GUID_STR_A PROP_TAG(PT_STRING8, 0x3719)
+#endif
+#ifndef PR_ATTACH_PAYLOAD_CLASS
+#define PR_ATTACH_PAYLOAD_CLASS PROP_TAG(PT_TSTRING, 0x371A) /* PidTagAttachPayloadClass */
+#define PR_ATTACH_PAYLOAD_CLASS_W PROP_TAG(PT_UNICODE, 0x371A)
+#define PR_ATTACH_PAYLOAD_CLASS_A PROP_TAG(PT_STRING8, 0x371A)
+#endif
+#ifndef PR_TEXT_ATTACHMENT_CHARSET
+#define PR_TEXT_ATTACHMENT_CHARSET PROP_TAG(PT_TSTRING, 0x371B) /* PidTagTextAttachmentCharset */
+#define PR_TEXT_ATTACHMENT_CHARSET_W PROP_TAG(PT_UNICODE, 0x371B)
+#define PR_TEXT_ATTACHMENT_CHARSET_A PROP_TAG(PT_STRING8, 0x371B)
+#endif
+
+/* Calendar exceptions and hidden attachments (message-class range 0x7FF9-0x7FFF). */
+#ifndef PR_EXCEPTION_REPLACETIME
+#define PR_EXCEPTION_REPLACETIME PROP_TAG(PT_SYSTIME, 0x7FF9) /* PidTagExceptionReplaceTime */
+#endif
+#ifndef PR_ATTACHMENT_LINKID
+#define PR_ATTACHMENT_LINKID PROP_TAG(PT_LONG, 0x7FFA) /* PidTagAttachmentLinkId */
+#endif
+#ifndef PR_EXCEPTION_STARTTIME
+#define PR_EXCEPTION_STARTTIME PROP_TAG(PT_SYSTIME, 0x7FFB) /* PidTagExceptionStartTime */
+#endif
+#ifndef PR_EXCEPTION_ENDTIME
+#define PR_EXCEPTION_ENDTIME PROP_TAG(PT_SYSTIME, 0x7FFC) /* PidTagExceptionEndTime */
+#endif
+#ifndef PR_ATTACHMENT_FLAGS
+#define PR_ATTACHMENT_FLAGS PROP_TAG(PT_LONG, 0x7FFD) /* PidTagAttachmentFlags */
+#endif
+#ifndef PR_ATTACHMENT_HIDDEN
+#define PR_ATTACHMENT_HIDDEN PROP_TAG(PT_BOOLEAN, 0x7FFE) /* PidTagAttachmentHidden */
+#endif
+#ifndef PR_ATTACHMENT_CONTACTPHOTO
+#define PR_ATTACHMENT_CONTACTPHOTO PROP_TAG(PT_BOOLEAN, 0x7FFF) /* PidTagAttachmentContactPhoto */
+#endif
+
+/* ---- Address book object properties (0x3900-0x39FF) ------------------------ */
+
+#define PR_DISPLAY_TYPE PROP_TAG(PT_LONG, 0x3900) /* PidTagDisplayType */
+#define PR_TEMPLATEID PROP_TAG(PT_BINARY, 0x3902) /* PidTagTemplateid */
+#define PR_PRIMARY_CAPABILITY PROP_TAG(PT_BINARY, 0x3904) /* PidTagPrimaryCapability */
+#ifndef PR_DISPLAY_TYPE_EX
+#define PR_DISPLAY_TYPE_EX PROP_TAG(PT_LONG, 0x3905) /* PidTagDisplayTypeEx */
+#endif
+#ifndef PR_SMTP_ADDRESS
+#define PR_SMTP_ADDRESS PROP_TAG(PT_TSTRING, 0x39FE) /* PidTagSmtpAddress */
+#define PR_SMTP_ADDRESS_W PROP_TAG(PT_UNICODE, 0x39FE)
+#define PR_SMTP_ADDRESS_A PROP_TAG(PT_STRING8, 0x39FE)
+#endif
+#define PR_7BIT_DISPLAY_NAME PROP_TAG(PT_STRING8, 0x39FF) /* PidTag7BitDisplayName */
+
+/* ---- Mail user and contact properties (0x3A00-0x3BFF) ---------------------- */
+/* The PR_BUSINESS_ADDRESS_*, PR_OFFICE_*, PR_CELLULAR_* and PR_BEEPER_* names */
+/* are Windows' aliases of the tags they are defined as. */
+
+#define PR_ACCOUNT PROP_TAG(PT_TSTRING, 0x3A00) /* PidTagAccount */
+#define PR_ACCOUNT_W PROP_TAG(PT_UNICODE, 0x3A00)
+#define PR_ACCOUNT_A PROP_TAG(PT_STRING8, 0x3A00)
+#define PR_ALTERNATE_RECIPIENT PROP_TAG(PT_BINARY, 0x3A01) /* PidTagAlternateRecipient */
+#define PR_CALLBACK_TELEPHONE_NUMBER PROP_TAG(PT_TSTRING, 0x3A02) /* PidTagCallbackTelephoneNumber */
+#define PR_CALLBACK_TELEPHONE_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A02)
+#define PR_CALLBACK_TELEPHONE_NUMBER_A PROP_TAG(PT_STRING8, 0x3A02)
+#define PR_CONVERSION_PROHIBITED PROP_TAG(PT_BOOLEAN, 0x3A03) /* PidTagConversionProhibited */
+#define PR_DISCLOSE_RECIPIENTS PROP_TAG(PT_BOOLEAN, 0x3A04)
+#define PR_GENERATION PROP_TAG(PT_TSTRING, 0x3A05) /* PidTagGeneration */
+#define PR_GENERATION_W PROP_TAG(PT_UNICODE, 0x3A05)
+#define PR_GENERATION_A PROP_TAG(PT_STRING8, 0x3A05)
+#define PR_GIVEN_NAME PROP_TAG(PT_TSTRING, 0x3A06) /* PidTagGivenName */
+#define PR_GIVEN_NAME_W PROP_TAG(PT_UNICODE, 0x3A06)
+#define PR_GIVEN_NAME_A PROP_TAG(PT_STRING8, 0x3A06)
+#define PR_GOVERNMENT_ID_NUMBER PROP_TAG(PT_TSTRING, 0x3A07) /* PidTagGovernmentIdNumber */
+#define PR_GOVERNMENT_ID_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A07)
+#define PR_GOVERNMENT_ID_NUMBER_A PROP_TAG(PT_STRING8, 0x3A07)
+#define PR_BUSINESS_TELEPHONE_NUMBER PROP_TAG(PT_TSTRING, 0x3A08) /* PidTagBusinessTelephoneNumber */
+#define PR_BUSINESS_TELEPHONE_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A08)
+#define PR_BUSINESS_TELEPHONE_NUMBER_A PROP_TAG(PT_STRING8, 0x3A08)
+#define PR_OFFICE_TELEPHONE_NUMBER PR_BUSINESS_TELEPHONE_NUMBER
+#define PR_OFFICE_TELEPHONE_NUMBER_W PR_BUSINESS_TELEPHONE_NUMBER_W
+#define PR_OFFICE_TELEPHONE_NUMBER_A PR_BUSINESS_TELEPHONE_NUMBER_A
+#define PR_HOME_TELEPHONE_NUMBER PROP_TAG(PT_TSTRING, 0x3A09) /* PidTagHomeTelephoneNumber */
+#define PR_HOME_TELEPHONE_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A09)
+#define PR_HOME_TELEPHONE_NUMBER_A PROP_TAG(PT_STRING8, 0x3A09)
+#define PR_INITIALS PROP_TAG(PT_TSTRING, 0x3A0A) /* PidTagInitials */
+#define PR_INITIALS_W PROP_TAG(PT_UNICODE, 0x3A0A)
+#define PR_INITIALS_A PROP_TAG(PT_STRING8, 0x3A0A)
+#define PR_KEYWORD PROP_TAG(PT_TSTRING, 0x3A0B) /* PidTagKeyword */
+#define PR_KEYWORD_W PROP_TAG(PT_UNICODE, 0x3A0B)
+#define PR_KEYWORD_A PROP_TAG(PT_STRING8, 0x3A0B)
+#define PR_LANGUAGE PROP_TAG(PT_TSTRING, 0x3A0C) /* PidTagLanguage */
+#define PR_LANGUAGE_W PROP_TAG(PT_UNICODE, 0x3A0C)
+#define PR_LANGUAGE_A PROP_TAG(PT_STRING8, 0x3A0C)
+#define PR_LOCATION PROP_TAG(PT_TSTRING, 0x3A0D) /* PidTagLocation */
+#define PR_LOCATION_W PROP_TAG(PT_UNICODE, 0x3A0D)
+#define PR_LOCATION_A PROP_TAG(PT_STRING8, 0x3A0D)
+#define PR_MAIL_PERMISSION PROP_TAG(PT_BOOLEAN, 0x3A0E) /* PidTagMailPermission */
+#define PR_MHS_COMMON_NAME PROP_TAG(PT_TSTRING, 0x3A0F) /* PidTagMessageHandlingSystemCommonName */
+#define PR_MHS_COMMON_NAME_W PROP_TAG(PT_UNICODE, 0x3A0F)
+#define PR_MHS_COMMON_NAME_A PROP_TAG(PT_STRING8, 0x3A0F)
+#define PR_ORGANIZATIONAL_ID_NUMBER PROP_TAG(PT_TSTRING, 0x3A10) /* PidTagOrganizationalIdNumber */
+#define PR_ORGANIZATIONAL_ID_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A10)
+#define PR_ORGANIZATIONAL_ID_NUMBER_A PROP_TAG(PT_STRING8, 0x3A10)
+#define PR_SURNAME PROP_TAG(PT_TSTRING, 0x3A11) /* PidTagSurname */
+#define PR_SURNAME_W PROP_TAG(PT_UNICODE, 0x3A11)
+#define PR_SURNAME_A PROP_TAG(PT_STRING8, 0x3A11)
+#define PR_ORIGINAL_ENTRYID PROP_TAG(PT_BINARY, 0x3A12) /* PidTagOriginalEntryId */
+#define PR_ORIGINAL_DISPLAY_NAME PROP_TAG(PT_TSTRING, 0x3A13) /* PidTagOriginalDisplayName */
+#define PR_ORIGINAL_DISPLAY_NAME_W PROP_TAG(PT_UNICODE, 0x3A13)
+#define PR_ORIGINAL_DISPLAY_NAME_A PROP_TAG(PT_STRING8, 0x3A13)
+#define PR_ORIGINAL_SEARCH_KEY PROP_TAG(PT_BINARY, 0x3A14) /* PidTagOriginalSearchKey */
+#define PR_POSTAL_ADDRESS PROP_TAG(PT_TSTRING, 0x3A15) /* PidTagPostalAddress */
+#define PR_POSTAL_ADDRESS_W PROP_TAG(PT_UNICODE, 0x3A15)
+#define PR_POSTAL_ADDRESS_A PROP_TAG(PT_STRING8, 0x3A15)
+#define PR_COMPANY_NAME PROP_TAG(PT_TSTRING, 0x3A16) /* PidTagCompanyName */
+#define PR_COMPANY_NAME_W PROP_TAG(PT_UNICODE, 0x3A16)
+#define PR_COMPANY_NAME_A PROP_TAG(PT_STRING8, 0x3A16)
+#define PR_TITLE PROP_TAG(PT_TSTRING, 0x3A17) /* PidTagTitle */
+#define PR_TITLE_W PROP_TAG(PT_UNICODE, 0x3A17)
+#define PR_TITLE_A PROP_TAG(PT_STRING8, 0x3A17)
+#define PR_DEPARTMENT_NAME PROP_TAG(PT_TSTRING, 0x3A18) /* PidTagDepartmentName */
+#define PR_DEPARTMENT_NAME_W PROP_TAG(PT_UNICODE, 0x3A18)
+#define PR_DEPARTMENT_NAME_A PROP_TAG(PT_STRING8, 0x3A18)
+#define PR_OFFICE_LOCATION PROP_TAG(PT_TSTRING, 0x3A19) /* PidTagOfficeLocation */
+#define PR_OFFICE_LOCATION_W PROP_TAG(PT_UNICODE, 0x3A19)
+#define PR_OFFICE_LOCATION_A PROP_TAG(PT_STRING8, 0x3A19)
+#define PR_PRIMARY_TELEPHONE_NUMBER PROP_TAG(PT_TSTRING, 0x3A1A) /* PidTagPrimaryTelephoneNumber */
+#define PR_PRIMARY_TELEPHONE_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A1A)
+#define PR_PRIMARY_TELEPHONE_NUMBER_A PROP_TAG(PT_STRING8, 0x3A1A)
+#define PR_BUSINESS2_TELEPHONE_NUMBER PROP_TAG(PT_TSTRING, 0x3A1B) /* PidTagBusiness2TelephoneNumber */
+#define PR_BUSINESS2_TELEPHONE_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A1B)
+#define PR_BUSINESS2_TELEPHONE_NUMBER_A PROP_TAG(PT_STRING8, 0x3A1B)
+#define PR_OFFICE2_TELEPHONE_NUMBER PR_BUSINESS2_TELEPHONE_NUMBER
+#define PR_OFFICE2_TELEPHONE_NUMBER_W PR_BUSINESS2_TELEPHONE_NUMBER_W
+#define PR_OFFICE2_TELEPHONE_NUMBER_A PR_BUSINESS2_TELEPHONE_NUMBER_A
+#define PR_MOBILE_TELEPHONE_NUMBER PROP_TAG(PT_TSTRING, 0x3A1C) /* PidTagMobileTelephoneNumber */
+#define PR_MOBILE_TELEPHONE_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A1C)
+#define PR_MOBILE_TELEPHONE_NUMBER_A PROP_TAG(PT_STRING8, 0x3A1C)
+#define PR_CELLULAR_TELEPHONE_NUMBER PR_MOBILE_TELEPHONE_NUMBER
+#define PR_CELLULAR_TELEPHONE_NUMBER_W PR_MOBILE_TELEPHONE_NUMBER_W
+#define PR_CELLULAR_TELEPHONE_NUMBER_A PR_MOBILE_TELEPHONE_NUMBER_A
+#define PR_RADIO_TELEPHONE_NUMBER PROP_TAG(PT_TSTRING, 0x3A1D) /* PidTagRadioTelephoneNumber */
+#define PR_RADIO_TELEPHONE_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A1D)
+#define PR_RADIO_TELEPHONE_NUMBER_A PROP_TAG(PT_STRING8, 0x3A1D)
+#define PR_CAR_TELEPHONE_NUMBER PROP_TAG(PT_TSTRING, 0x3A1E) /* PidTagCarTelephoneNumber */
+#define PR_CAR_TELEPHONE_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A1E)
+#define PR_CAR_TELEPHONE_NUMBER_A PROP_TAG(PT_STRING8, 0x3A1E)
+#define PR_OTHER_TELEPHONE_NUMBER PROP_TAG(PT_TSTRING, 0x3A1F) /* PidTagOtherTelephoneNumber */
+#define PR_OTHER_TELEPHONE_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A1F)
+#define PR_OTHER_TELEPHONE_NUMBER_A PROP_TAG(PT_STRING8, 0x3A1F)
+#define PR_TRANSMITABLE_DISPLAY_NAME PROP_TAG(PT_TSTRING, 0x3A20) /* PidTagTransmittableDisplayName */
+#define PR_TRANSMITABLE_DISPLAY_NAME_W PROP_TAG(PT_UNICODE, 0x3A20)
+#define PR_TRANSMITABLE_DISPLAY_NAME_A PROP_TAG(PT_STRING8, 0x3A20)
+#define PR_PAGER_TELEPHONE_NUMBER PROP_TAG(PT_TSTRING, 0x3A21) /* PidTagPagerTelephoneNumber */
+#define PR_PAGER_TELEPHONE_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A21)
+#define PR_PAGER_TELEPHONE_NUMBER_A PROP_TAG(PT_STRING8, 0x3A21)
+#define PR_BEEPER_TELEPHONE_NUMBER PR_PAGER_TELEPHONE_NUMBER
+#define PR_BEEPER_TELEPHONE_NUMBER_W PR_PAGER_TELEPHONE_NUMBER_W
+#define PR_BEEPER_TELEPHONE_NUMBER_A PR_PAGER_TELEPHONE_NUMBER_A
+#define PR_USER_CERTIFICATE PROP_TAG(PT_BINARY, 0x3A22) /* PidTagUserCertificate */
+#define PR_PRIMARY_FAX_NUMBER PROP_TAG(PT_TSTRING, 0x3A23) /* PidTagPrimaryFaxNumber */
+#define PR_PRIMARY_FAX_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A23)
+#define PR_PRIMARY_FAX_NUMBER_A PROP_TAG(PT_STRING8, 0x3A23)
+#define PR_BUSINESS_FAX_NUMBER PROP_TAG(PT_TSTRING, 0x3A24) /* PidTagBusinessFaxNumber */
+#define PR_BUSINESS_FAX_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A24)
+#define PR_BUSINESS_FAX_NUMBER_A PROP_TAG(PT_STRING8, 0x3A24)
+#define PR_HOME_FAX_NUMBER PROP_TAG(PT_TSTRING, 0x3A25) /* PidTagHomeFaxNumber */
+#define PR_HOME_FAX_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A25)
+#define PR_HOME_FAX_NUMBER_A PROP_TAG(PT_STRING8, 0x3A25)
+#define PR_COUNTRY PROP_TAG(PT_TSTRING, 0x3A26) /* PidTagCountry */
+#define PR_COUNTRY_W PROP_TAG(PT_UNICODE, 0x3A26)
+#define PR_COUNTRY_A PROP_TAG(PT_STRING8, 0x3A26)
+#define PR_BUSINESS_ADDRESS_COUNTRY PR_COUNTRY
+#define PR_BUSINESS_ADDRESS_COUNTRY_W PR_COUNTRY_W
+#define PR_BUSINESS_ADDRESS_COUNTRY_A PR_COUNTRY_A
+#define PR_LOCALITY PROP_TAG(PT_TSTRING, 0x3A27) /* PidTagLocality */
+#define PR_LOCALITY_W PROP_TAG(PT_UNICODE, 0x3A27)
+#define PR_LOCALITY_A PROP_TAG(PT_STRING8, 0x3A27)
+#define PR_BUSINESS_ADDRESS_CITY PR_LOCALITY
+#define PR_BUSINESS_ADDRESS_CITY_W PR_LOCALITY_W
+#define PR_BUSINESS_ADDRESS_CITY_A PR_LOCALITY_A
+#define PR_STATE_OR_PROVINCE PROP_TAG(PT_TSTRING, 0x3A28) /* PidTagStateOrProvince */
+#define PR_STATE_OR_PROVINCE_W PROP_TAG(PT_UNICODE, 0x3A28)
+#define PR_STATE_OR_PROVINCE_A PROP_TAG(PT_STRING8, 0x3A28)
+#define PR_BUSINESS_ADDRESS_STATE_OR_PROVINCE PR_STATE_OR_PROVINCE
+#define PR_BUSINESS_ADDRESS_STATE_OR_PROVINCE_W PR_STATE_OR_PROVINCE_W
+#define PR_BUSINESS_ADDRESS_STATE_OR_PROVINCE_A PR_STATE_OR_PROVINCE_A
+#define PR_STREET_ADDRESS PROP_TAG(PT_TSTRING, 0x3A29) /* PidTagStreetAddress */
+#define PR_STREET_ADDRESS_W PROP_TAG(PT_UNICODE, 0x3A29)
+#define PR_STREET_ADDRESS_A PROP_TAG(PT_STRING8, 0x3A29)
+#define PR_BUSINESS_ADDRESS_STREET PR_STREET_ADDRESS
+#define PR_BUSINESS_ADDRESS_STREET_W PR_STREET_ADDRESS_W
+#define PR_BUSINESS_ADDRESS_STREET_A PR_STREET_ADDRESS_A
+#define PR_POSTAL_CODE PROP_TAG(PT_TSTRING, 0x3A2A) /* PidTagPostalCode */
+#define PR_POSTAL_CODE_W PROP_TAG(PT_UNICODE, 0x3A2A)
+#define PR_POSTAL_CODE_A PROP_TAG(PT_STRING8, 0x3A2A)
+#define PR_BUSINESS_ADDRESS_POSTAL_CODE PR_POSTAL_CODE
+#define PR_BUSINESS_ADDRESS_POSTAL_CODE_W PR_POSTAL_CODE_W
+#define PR_BUSINESS_ADDRESS_POSTAL_CODE_A PR_POSTAL_CODE_A
+#define PR_POST_OFFICE_BOX PROP_TAG(PT_TSTRING, 0x3A2B) /* PidTagPostOfficeBox */
+#define PR_POST_OFFICE_BOX_W PROP_TAG(PT_UNICODE, 0x3A2B)
+#define PR_POST_OFFICE_BOX_A PROP_TAG(PT_STRING8, 0x3A2B)
+#define PR_BUSINESS_ADDRESS_POST_OFFICE_BOX PR_POST_OFFICE_BOX
+#define PR_BUSINESS_ADDRESS_POST_OFFICE_BOX_W PR_POST_OFFICE_BOX_W
+#define PR_BUSINESS_ADDRESS_POST_OFFICE_BOX_A PR_POST_OFFICE_BOX_A
+#define PR_TELEX_NUMBER PROP_TAG(PT_TSTRING, 0x3A2C) /* PidTagTelexNumber */
+#define PR_TELEX_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A2C)
+#define PR_TELEX_NUMBER_A PROP_TAG(PT_STRING8, 0x3A2C)
+#define PR_ISDN_NUMBER PROP_TAG(PT_TSTRING, 0x3A2D) /* PidTagIsdnNumber */
+#define PR_ISDN_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A2D)
+#define PR_ISDN_NUMBER_A PROP_TAG(PT_STRING8, 0x3A2D)
+#define PR_ASSISTANT_TELEPHONE_NUMBER PROP_TAG(PT_TSTRING, 0x3A2E) /* PidTagAssistantTelephoneNumber */
+#define PR_ASSISTANT_TELEPHONE_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A2E)
+#define PR_ASSISTANT_TELEPHONE_NUMBER_A PROP_TAG(PT_STRING8, 0x3A2E)
+#define PR_HOME2_TELEPHONE_NUMBER PROP_TAG(PT_TSTRING, 0x3A2F) /* PidTagHome2TelephoneNumber */
+#define PR_HOME2_TELEPHONE_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A2F)
+#define PR_HOME2_TELEPHONE_NUMBER_A PROP_TAG(PT_STRING8, 0x3A2F)
+#define PR_ASSISTANT PROP_TAG(PT_TSTRING, 0x3A30) /* PidTagAssistant */
+#define PR_ASSISTANT_W PROP_TAG(PT_UNICODE, 0x3A30)
+#define PR_ASSISTANT_A PROP_TAG(PT_STRING8, 0x3A30)
+#define PR_SEND_RICH_INFO PROP_TAG(PT_BOOLEAN, 0x3A40) /* PidTagSendRichInfo */
+#define PR_WEDDING_ANNIVERSARY PROP_TAG(PT_SYSTIME, 0x3A41) /* PidTagWeddingAnniversary */
+#define PR_BIRTHDAY PROP_TAG(PT_SYSTIME, 0x3A42) /* PidTagBirthday */
+#define PR_HOBBIES PROP_TAG(PT_TSTRING, 0x3A43) /* PidTagHobbies */
+#define PR_HOBBIES_W PROP_TAG(PT_UNICODE, 0x3A43)
+#define PR_HOBBIES_A PROP_TAG(PT_STRING8, 0x3A43)
+#define PR_MIDDLE_NAME PROP_TAG(PT_TSTRING, 0x3A44) /* PidTagMiddleName */
+#define PR_MIDDLE_NAME_W PROP_TAG(PT_UNICODE, 0x3A44)
+#define PR_MIDDLE_NAME_A PROP_TAG(PT_STRING8, 0x3A44)
+#define PR_DISPLAY_NAME_PREFIX PROP_TAG(PT_TSTRING, 0x3A45) /* PidTagDisplayNamePrefix */
+#define PR_DISPLAY_NAME_PREFIX_W PROP_TAG(PT_UNICODE, 0x3A45)
+#define PR_DISPLAY_NAME_PREFIX_A PROP_TAG(PT_STRING8, 0x3A45)
+#define PR_PROFESSION PROP_TAG(PT_TSTRING, 0x3A46) /* PidTagProfession */
+#define PR_PROFESSION_W PROP_TAG(PT_UNICODE, 0x3A46)
+#define PR_PROFESSION_A PROP_TAG(PT_STRING8, 0x3A46)
+#define PR_PREFERRED_BY_NAME PROP_TAG(PT_TSTRING, 0x3A47) /* PidTagReferredByName */
+#define PR_PREFERRED_BY_NAME_W PROP_TAG(PT_UNICODE, 0x3A47)
+#define PR_PREFERRED_BY_NAME_A PROP_TAG(PT_STRING8, 0x3A47)
+#ifndef PR_REFERRED_BY_NAME
+#define PR_REFERRED_BY_NAME PR_PREFERRED_BY_NAME
+#define PR_REFERRED_BY_NAME_W PR_PREFERRED_BY_NAME_W
+#define PR_REFERRED_BY_NAME_A PR_PREFERRED_BY_NAME_A
+#endif
+#define PR_SPOUSE_NAME PROP_TAG(PT_TSTRING, 0x3A48) /* PidTagSpouseName */
+#define PR_SPOUSE_NAME_W PROP_TAG(PT_UNICODE, 0x3A48)
+#define PR_SPOUSE_NAME_A PROP_TAG(PT_STRING8, 0x3A48)
+#define PR_COMPUTER_NETWORK_NAME PROP_TAG(PT_TSTRING, 0x3A49) /* PidTagComputerNetworkName */
+#define PR_COMPUTER_NETWORK_NAME_W PROP_TAG(PT_UNICODE, 0x3A49)
+#define PR_COMPUTER_NETWORK_NAME_A PROP_TAG(PT_STRING8, 0x3A49)
+#define PR_CUSTOMER_ID PROP_TAG(PT_TSTRING, 0x3A4A) /* PidTagCustomerId */
+#define PR_CUSTOMER_ID_W PROP_TAG(PT_UNICODE, 0x3A4A)
+#define PR_CUSTOMER_ID_A PROP_TAG(PT_STRING8, 0x3A4A)
+#define PR_TTYTDD_PHONE_NUMBER PROP_TAG(PT_TSTRING, 0x3A4B) /* PidTagTelecommunicationsDeviceForDeafTelephoneNumber */
+#define PR_TTYTDD_PHONE_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A4B)
+#define PR_TTYTDD_PHONE_NUMBER_A PROP_TAG(PT_STRING8, 0x3A4B)
+#define PR_FTP_SITE PROP_TAG(PT_TSTRING, 0x3A4C) /* PidTagFtpSite */
+#define PR_FTP_SITE_W PROP_TAG(PT_UNICODE, 0x3A4C)
+#define PR_FTP_SITE_A PROP_TAG(PT_STRING8, 0x3A4C)
+#define PR_GENDER PROP_TAG(PT_SHORT, 0x3A4D) /* PidTagGender */
+#define PR_MANAGER_NAME PROP_TAG(PT_TSTRING, 0x3A4E) /* PidTagManagerName */
+#define PR_MANAGER_NAME_W PROP_TAG(PT_UNICODE, 0x3A4E)
+#define PR_MANAGER_NAME_A PROP_TAG(PT_STRING8, 0x3A4E)
+#define PR_NICKNAME PROP_TAG(PT_TSTRING, 0x3A4F) /* PidTagNickname */
+#define PR_NICKNAME_W PROP_TAG(PT_UNICODE, 0x3A4F)
+#define PR_NICKNAME_A PROP_TAG(PT_STRING8, 0x3A4F)
+#define PR_PERSONAL_HOME_PAGE PROP_TAG(PT_TSTRING, 0x3A50) /* PidTagPersonalHomePage */
+#define PR_PERSONAL_HOME_PAGE_W PROP_TAG(PT_UNICODE, 0x3A50)
+#define PR_PERSONAL_HOME_PAGE_A PROP_TAG(PT_STRING8, 0x3A50)
+#define PR_BUSINESS_HOME_PAGE PROP_TAG(PT_TSTRING, 0x3A51) /* PidTagBusinessHomePage */
+#define PR_BUSINESS_HOME_PAGE_W PROP_TAG(PT_UNICODE, 0x3A51)
+#define PR_BUSINESS_HOME_PAGE_A PROP_TAG(PT_STRING8, 0x3A51)
+#define PR_CONTACT_VERSION PROP_TAG(PT_CLSID, 0x3A52) /* PidTagContactVersion */
+#define PR_CONTACT_ENTRYIDS PROP_TAG(PT_MV_BINARY, 0x3A53)
+#define PR_CONTACT_ADDRTYPES PROP_TAG(PT_MV_TSTRING, 0x3A54) /* PidTagContactAddressTypes */
+#define PR_CONTACT_ADDRTYPES_W PROP_TAG(PT_MV_UNICODE, 0x3A54)
+#define PR_CONTACT_ADDRTYPES_A PROP_TAG(PT_MV_STRING8, 0x3A54)
+#define PR_CONTACT_DEFAULT_ADDRESS_INDEX PROP_TAG(PT_LONG, 0x3A55)
+#define PR_CONTACT_EMAIL_ADDRESSES PROP_TAG(PT_MV_TSTRING, 0x3A56)
+#define PR_CONTACT_EMAIL_ADDRESSES_W PROP_TAG(PT_MV_UNICODE, 0x3A56)
+#define PR_CONTACT_EMAIL_ADDRESSES_A PROP_TAG(PT_MV_STRING8, 0x3A56)
+#define PR_COMPANY_MAIN_PHONE_NUMBER PROP_TAG(PT_TSTRING, 0x3A57) /* PidTagCompanyMainTelephoneNumber */
+#define PR_COMPANY_MAIN_PHONE_NUMBER_W PROP_TAG(PT_UNICODE, 0x3A57)
+#define PR_COMPANY_MAIN_PHONE_NUMBER_A PROP_TAG(PT_STRING8, 0x3A57)
+#define PR_CHILDRENS_NAMES PROP_TAG(PT_MV_TSTRING, 0x3A58) /* PidTagChildrensNames */
+#define PR_CHILDRENS_NAMES_W PROP_TAG(PT_MV_UNICODE, 0x3A58)
+#define PR_CHILDRENS_NAMES_A PROP_TAG(PT_MV_STRING8, 0x3A58)
+#define PR_HOME_ADDRESS_CITY PROP_TAG(PT_TSTRING, 0x3A59) /* PidTagHomeAddressCity */
+#define PR_HOME_ADDRESS_CITY_W PROP_TAG(PT_UNICODE, 0x3A59)
+#define PR_HOME_ADDRESS_CITY_A PROP_TAG(PT_STRING8, 0x3A59)
+#define PR_HOME_ADDRESS_COUNTRY PROP_TAG(PT_TSTRING, 0x3A5A) /* PidTagHomeAddressCountry */
+#define PR_HOME_ADDRESS_COUNTRY_W PROP_TAG(PT_UNICODE, 0x3A5A)
+#define PR_HOME_ADDRESS_COUNTRY_A PROP_TAG(PT_STRING8, 0x3A5A)
+#define PR_HOME_ADDRESS_POSTAL_CODE PROP_TAG(PT_TSTRING, 0x3A5B) /* PidTagHomeAddressPostalCode */
+#define PR_HOME_ADDRESS_POSTAL_CODE_W PROP_TAG(PT_UNICODE, 0x3A5B)
+#define PR_HOME_ADDRESS_POSTAL_CODE_A PROP_TAG(PT_STRING8, 0x3A5B)
+#define PR_HOME_ADDRESS_STATE_OR_PROVINCE PROP_TAG(PT_TSTRING, 0x3A5C) /* PidTagHomeAddressStateOrProvince */
+#define PR_HOME_ADDRESS_STATE_OR_PROVINCE_W PROP_TAG(PT_UNICODE, 0x3A5C)
+#define PR_HOME_ADDRESS_STATE_OR_PROVINCE_A PROP_TAG(PT_STRING8, 0x3A5C)
+#define PR_HOME_ADDRESS_STREET PROP_TAG(PT_TSTRING, 0x3A5D) /* PidTagHomeAddressStreet */
+#define PR_HOME_ADDRESS_STREET_W PROP_TAG(PT_UNICODE, 0x3A5D)
+#define PR_HOME_ADDRESS_STREET_A PROP_TAG(PT_STRING8, 0x3A5D)
+#define PR_HOME_ADDRESS_POST_OFFICE_BOX PROP_TAG(PT_TSTRING, 0x3A5E) /* PidTagHomeAddressPostOfficeBox */
+#define PR_HOME_ADDRESS_POST_OFFICE_BOX_W PROP_TAG(PT_UNICODE, 0x3A5E)
+#define PR_HOME_ADDRESS_POST_OFFICE_BOX_A PROP_TAG(PT_STRING8, 0x3A5E)
+#define PR_OTHER_ADDRESS_CITY PROP_TAG(PT_TSTRING, 0x3A5F) /* PidTagOtherAddressCity */
+#define PR_OTHER_ADDRESS_CITY_W PROP_TAG(PT_UNICODE, 0x3A5F)
+#define PR_OTHER_ADDRESS_CITY_A PROP_TAG(PT_STRING8, 0x3A5F)
+#define PR_OTHER_ADDRESS_COUNTRY PROP_TAG(PT_TSTRING, 0x3A60) /* PidTagOtherAddressCountry */
+#define PR_OTHER_ADDRESS_COUNTRY_W PROP_TAG(PT_UNICODE, 0x3A60)
+#define PR_OTHER_ADDRESS_COUNTRY_A PROP_TAG(PT_STRING8, 0x3A60)
+#define PR_OTHER_ADDRESS_POSTAL_CODE PROP_TAG(PT_TSTRING, 0x3A61) /* PidTagOtherAddressPostalCode */
+#define PR_OTHER_ADDRESS_POSTAL_CODE_W PROP_TAG(PT_UNICODE, 0x3A61)
+#define PR_OTHER_ADDRESS_POSTAL_CODE_A PROP_TAG(PT_STRING8, 0x3A61)
+#define PR_OTHER_ADDRESS_STATE_OR_PROVINCE PROP_TAG(PT_TSTRING, 0x3A62) /* PidTagOtherAddressStateOrProvince */
+#define PR_OTHER_ADDRESS_STATE_OR_PROVINCE_W PROP_TAG(PT_UNICODE, 0x3A62)
+#define PR_OTHER_ADDRESS_STATE_OR_PROVINCE_A PROP_TAG(PT_STRING8, 0x3A62)
+#define PR_OTHER_ADDRESS_STREET PROP_TAG(PT_TSTRING, 0x3A63) /* PidTagOtherAddressStreet */
+#define PR_OTHER_ADDRESS_STREET_W PROP_TAG(PT_UNICODE, 0x3A63)
+#define PR_OTHER_ADDRESS_STREET_A PROP_TAG(PT_STRING8, 0x3A63)
+#define PR_OTHER_ADDRESS_POST_OFFICE_BOX PROP_TAG(PT_TSTRING, 0x3A64) /* PidTagOtherAddressPostOfficeBox */
+#define PR_OTHER_ADDRESS_POST_OFFICE_BOX_W PROP_TAG(PT_UNICODE, 0x3A64)
+#define PR_OTHER_ADDRESS_POST_OFFICE_BOX_A PROP_TAG(PT_STRING8, 0x3A64)
+#ifndef PR_USER_X509_CERTIFICATE
+#define PR_USER_X509_CERTIFICATE PROP_TAG(PT_MV_BINARY, 0x3A70) /* PidTagUserX509Certificate */
+#endif
+#ifndef PR_SEND_INTERNET_ENCODING
+#define PR_SEND_INTERNET_ENCODING PROP_TAG(PT_LONG, 0x3A71) /* PidTagSendInternetEncoding */
+#endif
+
+/* Distribution lists (0x3C00-0x3CFF) have no MAPI-defined tags: their member */
+/* lists are the named properties PidLidDistributionListMembers and friends. */
+
+/* ---- Profile section properties (0x3D00-0x3DFF) ---------------------------- */
+
+#define PR_STORE_PROVIDERS PROP_TAG(PT_BINARY, 0x3D00) /* PidTagStoreProviders */
+#define PR_AB_PROVIDERS PROP_TAG(PT_BINARY, 0x3D01) /* PidTagAbProviders */
+#define PR_TRANSPORT_PROVIDERS PROP_TAG(PT_BINARY, 0x3D02) /* PidTagTransportProviders */
+#define PR_DEFAULT_PROFILE PROP_TAG(PT_BOOLEAN, 0x3D04) /* PidTagDefaultProfile */
+#define PR_AB_SEARCH_PATH PROP_TAG(PT_MV_BINARY, 0x3D05) /* PidTagAbSearchPath */
+#define PR_AB_DEFAULT_DIR PROP_TAG(PT_BINARY, 0x3D06) /* PidTagAbDefaultDir */
+#define PR_AB_DEFAULT_PAB PROP_TAG(PT_BINARY, 0x3D07) /* PidTagAbDefaultPab */
+#define PR_FILTERING_HOOKS PROP_TAG(PT_BINARY, 0x3D08) /* PidTagFilteringHooks */
+#define PR_SERVICE_NAME PROP_TAG(PT_TSTRING, 0x3D09) /* PidTagServiceName */
+#define PR_SERVICE_NAME_W PROP_TAG(PT_UNICODE, 0x3D09)
+#define PR_SERVICE_NAME_A PROP_TAG(PT_STRING8, 0x3D09)
+#define PR_SERVICE_DLL_NAME PROP_TAG(PT_TSTRING, 0x3D0A) /* PidTagServiceDllName */
+#define PR_SERVICE_DLL_NAME_W PROP_TAG(PT_UNICODE, 0x3D0A)
+#define PR_SERVICE_DLL_NAME_A PROP_TAG(PT_STRING8, 0x3D0A)
+#define PR_SERVICE_ENTRY_NAME PROP_TAG(PT_STRING8, 0x3D0B) /* PidTagServiceEntryName */
+#define PR_SERVICE_UID PROP_TAG(PT_BINARY, 0x3D0C) /* PidTagServiceUid */
+#define PR_SERVICE_EXTRA_UIDS PROP_TAG(PT_BINARY, 0x3D0D) /* PidTagServiceExtraUids */
+#define PR_SERVICES PROP_TAG(PT_BINARY, 0x3D0E) /* PidTagServices */
+#define PR_SERVICE_SUPPORT_FILES PROP_TAG(PT_MV_TSTRING, 0x3D0F) /* PidTagServiceSupportFiles */
+#define PR_SERVICE_SUPPORT_FILES_W PROP_TAG(PT_MV_UNICODE, 0x3D0F)
+#define PR_SERVICE_SUPPORT_FILES_A PROP_TAG(PT_MV_STRING8, 0x3D0F)
+#define PR_SERVICE_DELETE_FILES PROP_TAG(PT_MV_TSTRING, 0x3D10) /* PidTagServiceDeleteFiles */
+#define PR_SERVICE_DELETE_FILES_W PROP_TAG(PT_MV_UNICODE, 0x3D10)
+#define PR_SERVICE_DELETE_FILES_A PROP_TAG(PT_MV_STRING8, 0x3D10)
+#define PR_AB_SEARCH_PATH_UPDATE PROP_TAG(PT_BINARY, 0x3D11) /* PidTagAbSearchPathUpdate */
+#define PR_PROFILE_NAME PROP_TAG(PT_TSTRING, 0x3D12) /* PidTagProfileName */
+#define PR_PROFILE_NAME_W PROP_TAG(PT_UNICODE, 0x3D12)
+#define PR_PROFILE_NAME_A PROP_TAG(PT_STRING8, 0x3D12)
+#ifndef PR_SERVICE_INSTALL_ID
+#define PR_SERVICE_INSTALL_ID PROP_TAG(PT_TSTRING, 0x3D13) /* PidTagServiceInstallId */
+#define PR_SERVICE_INSTALL_ID_W PROP_TAG(PT_UNICODE, 0x3D13)
+#define PR_SERVICE_INSTALL_ID_A PROP_TAG(PT_STRING8, 0x3D13)
+#endif
+#ifndef PR_EMSMDB_SECTION_UID
+#define PR_EMSMDB_SECTION_UID PROP_TAG(PT_BINARY, 0x3D15) /* PidTagExchangeProfileSectionId */
+#endif
+#ifndef PR_AB_SEARCH_PATH_CUSTOMIZATION
+#define PR_AB_SEARCH_PATH_CUSTOMIZATION PROP_TAG(PT_LONG, 0x3D1B)
+#endif
+#ifndef PR_AB_CHOOSE_DIRECTORY_AUTOMATICALLY
+#define PR_AB_CHOOSE_DIRECTORY_AUTOMATICALLY PROP_TAG(PT_BOOLEAN, 0x3D1C) /* PidTagAddressBookChooseDirectoryAutomatically */
+#endif
+
+/* ---- Status object properties (0x3E00-0x3EFF) ------------------------------ */
+
+#define PR_IDENTITY_DISPLAY PROP_TAG(PT_TSTRING, 0x3E00) /* PidTagIdentityDisplay */
+#define PR_IDENTITY_DISPLAY_W PROP_TAG(PT_UNICODE, 0x3E00)
+#define PR_IDENTITY_DISPLAY_A PROP_TAG(PT_STRING8, 0x3E00)
+#define PR_IDENTITY_ENTRYID PROP_TAG(PT_BINARY, 0x3E01) /* PidTagIdentityEntryId */
+#define PR_RESOURCE_METHODS PROP_TAG(PT_LONG, 0x3E02) /* PidTagResourceMethods */
+#define PR_RESOURCE_TYPE PROP_TAG(PT_LONG, 0x3E03) /* PidTagResourceType */
+#define PR_STATUS_CODE PROP_TAG(PT_LONG, 0x3E04) /* PidTagStatusCode */
+#define PR_IDENTITY_SEARCH_KEY PROP_TAG(PT_BINARY, 0x3E05) /* PidTagIdentitySearchKey */
+#define PR_OWN_STORE_ENTRYID PROP_TAG(PT_BINARY, 0x3E06) /* PidTagOwnStoreEntryId */
+#define PR_RESOURCE_PATH PROP_TAG(PT_TSTRING, 0x3E07) /* PidTagResourcePath */
+#define PR_RESOURCE_PATH_W PROP_TAG(PT_UNICODE, 0x3E07)
+#define PR_RESOURCE_PATH_A PROP_TAG(PT_STRING8, 0x3E07)
+#define PR_STATUS_STRING PROP_TAG(PT_TSTRING, 0x3E08) /* PidTagStatusString */
+#define PR_STATUS_STRING_W PROP_TAG(PT_UNICODE, 0x3E08)
+#define PR_STATUS_STRING_A PROP_TAG(PT_STRING8, 0x3E08)
+#define PR_X400_DEFERRED_DELIVERY_CANCEL PROP_TAG(PT_BOOLEAN, 0x3E09) /* PidTagX400DeferredDeliveryCancel */
+#define PR_HEADER_FOLDER_ENTRYID PROP_TAG(PT_BINARY, 0x3E0A) /* PidTagHeaderFolderEntryId */
+#define PR_REMOTE_PROGRESS PROP_TAG(PT_LONG, 0x3E0B) /* PidTagRemoteProgress */
+#define PR_REMOTE_PROGRESS_TEXT PROP_TAG(PT_TSTRING, 0x3E0C) /* PidTagRemoteProgressText */
+#define PR_REMOTE_PROGRESS_TEXT_W PROP_TAG(PT_UNICODE, 0x3E0C)
+#define PR_REMOTE_PROGRESS_TEXT_A PROP_TAG(PT_STRING8, 0x3E0C)
+#define PR_REMOTE_VALIDATE_OK PROP_TAG(PT_BOOLEAN, 0x3E0D) /* PidTagRemoteValidateOk */
+
+/* ---- Display table properties (0x3F00-0x3FFF) ------------------------------ */
+
+#define PR_CONTROL_FLAGS PROP_TAG(PT_LONG, 0x3F00) /* PidTagControlFlags */
+#define PR_CONTROL_STRUCTURE PROP_TAG(PT_BINARY, 0x3F01) /* PidTagControlStructure */
+#define PR_CONTROL_TYPE PROP_TAG(PT_LONG, 0x3F02) /* PidTagControlType */
+#define PR_DELTAX PROP_TAG(PT_LONG, 0x3F03) /* PidTagDeltaX */
+#define PR_DELTAY PROP_TAG(PT_LONG, 0x3F04) /* PidTagDeltaY */
+#define PR_XPOS PROP_TAG(PT_LONG, 0x3F05) /* PidTagXCoordinate */
+#define PR_YPOS PROP_TAG(PT_LONG, 0x3F06) /* PidTagYCoordinate */
+#define PR_CONTROL_ID PROP_TAG(PT_BINARY, 0x3F07) /* PidTagControlId */
+#define PR_INITIAL_DETAILS_PANE PROP_TAG(PT_LONG, 0x3F08) /* PidTagInitialDetailsPane */
+
+/* ---- Exchange message and folder properties that MS-OXPROPS defines -------- */
+/* Windows declares these in edkmdb.h; they are repeated here (guarded, with */
+/* the same text) because every message and folder of the store uses them. */
+
+#ifndef PR_INTERNET_CPID
+#define PR_INTERNET_CPID PROP_TAG(PT_LONG, 0x3FDE) /* PidTagInternetCodepage */
+#endif
+#ifndef PR_AUTO_RESPONSE_SUPPRESS
+#define PR_AUTO_RESPONSE_SUPPRESS PROP_TAG(PT_LONG, 0x3FDF) /* PidTagAutoResponseSuppress */
+#endif
+#ifndef PR_ACL_TABLE
+#define PR_ACL_TABLE PROP_TAG(PT_OBJECT, 0x3FE0) /* PidTagAccessControlListTable */
+#endif
+#ifndef PR_ACL_DATA
+#define PR_ACL_DATA PROP_TAG(PT_BINARY, 0x3FE0) /* PidTagAccessControlListData */
+#endif
+#ifndef PR_RULES_TABLE
+#define PR_RULES_TABLE PROP_TAG(PT_OBJECT, 0x3FE1) /* PidTagRulesTable */
+#endif
+#ifndef PR_DELEGATED_BY_RULE
+#define PR_DELEGATED_BY_RULE PROP_TAG(PT_BOOLEAN, 0x3FE3) /* PidTagDelegatedByRule */
+#endif
+#ifndef PR_RESOLVE_METHOD
+#define PR_RESOLVE_METHOD PROP_TAG(PT_LONG, 0x3FE7) /* PidTagResolveMethod */
+#endif
+#ifndef PR_HAS_DAMS
+#define PR_HAS_DAMS PROP_TAG(PT_BOOLEAN, 0x3FEA) /* PidTagHasDeferredActionMessages */
+#endif
+#ifndef PR_DEFERRED_SEND_NUMBER
+#define PR_DEFERRED_SEND_NUMBER PROP_TAG(PT_LONG, 0x3FEB) /* PidTagDeferredSendNumber */
+#endif
+#ifndef PR_DEFERRED_SEND_UNITS
+#define PR_DEFERRED_SEND_UNITS PROP_TAG(PT_LONG, 0x3FEC) /* PidTagDeferredSendUnits */
+#endif
+#ifndef PR_EXPIRY_NUMBER
+#define PR_EXPIRY_NUMBER PROP_TAG(PT_LONG, 0x3FED) /* PidTagExpiryNumber */
+#endif
+#ifndef PR_EXPIRY_UNITS
+#define PR_EXPIRY_UNITS PROP_TAG(PT_LONG, 0x3FEE) /* PidTagExpiryUnits */
+#endif
+#ifndef PR_DEFERRED_SEND_TIME
+#define PR_DEFERRED_SEND_TIME PROP_TAG(PT_SYSTIME, 0x3FEF) /* PidTagDeferredSendTime */
+#endif
+#ifndef PR_CONFLICT_ENTRYID
+#define PR_CONFLICT_ENTRYID PROP_TAG(PT_BINARY, 0x3FF0) /* PidTagConflictEntryId */
+#endif
+#ifndef PR_MESSAGE_LOCALE_ID
+#define PR_MESSAGE_LOCALE_ID PROP_TAG(PT_LONG, 0x3FF1) /* PidTagMessageLocaleId */
+#endif
+#ifndef PR_CREATOR_NAME
+#define PR_CREATOR_NAME PROP_TAG(PT_TSTRING, 0x3FF8) /* PidTagCreatorName */
+#define PR_CREATOR_NAME_W PROP_TAG(PT_UNICODE, 0x3FF8)
+#define PR_CREATOR_NAME_A PROP_TAG(PT_STRING8, 0x3FF8)
+#endif
+#ifndef PR_CREATOR_ENTRYID
+#define PR_CREATOR_ENTRYID PROP_TAG(PT_BINARY, 0x3FF9) /* PidTagCreatorEntryId */
+#endif
+#ifndef PR_LAST_MODIFIER_NAME
+#define PR_LAST_MODIFIER_NAME PROP_TAG(PT_TSTRING, 0x3FFA) /* PidTagLastModifierName */
+#define PR_LAST_MODIFIER_NAME_W PROP_TAG(PT_UNICODE, 0x3FFA)
+#define PR_LAST_MODIFIER_NAME_A PROP_TAG(PT_STRING8, 0x3FFA)
+#endif
+#ifndef PR_LAST_MODIFIER_ENTRYID
+#define PR_LAST_MODIFIER_ENTRYID PROP_TAG(PT_BINARY, 0x3FFB) /* PidTagLastModifierEntryId */
+#endif
+#ifndef PR_MESSAGE_CODEPAGE
+#define PR_MESSAGE_CODEPAGE PROP_TAG(PT_LONG, 0x3FFD) /* PidTagMessageCodepage */
+#endif
+
+/* Sender and recipient details added by Exchange (0x4000-0x5FFF). */
+#ifndef PR_SENT_REPRESENTING_FLAGS
+#define PR_SENT_REPRESENTING_FLAGS PROP_TAG(PT_LONG, 0x401A) /* PidTagSentRepresentingFlags */
+#endif
+#ifndef PR_READ_RECEIPT_ADDRTYPE
+#define PR_READ_RECEIPT_ADDRTYPE PROP_TAG(PT_TSTRING, 0x4029) /* PidTagReadReceiptAddressType */
+#define PR_READ_RECEIPT_ADDRTYPE_W PROP_TAG(PT_UNICODE, 0x4029)
+#define PR_READ_RECEIPT_ADDRTYPE_A PROP_TAG(PT_STRING8, 0x4029)
+#endif
+#ifndef PR_READ_RECEIPT_EMAIL_ADDRESS
+#define PR_READ_RECEIPT_EMAIL_ADDRESS PROP_TAG(PT_TSTRING, 0x402A) /* PidTagReadReceiptEmailAddress */
+#define PR_READ_RECEIPT_EMAIL_ADDRESS_W PROP_TAG(PT_UNICODE, 0x402A)
+#define PR_READ_RECEIPT_EMAIL_ADDRESS_A PROP_TAG(PT_STRING8, 0x402A)
+#endif
+#ifndef PR_READ_RECEIPT_NAME
+#define PR_READ_RECEIPT_NAME PROP_TAG(PT_TSTRING, 0x402B) /* PidTagReadReceiptName */
+#define PR_READ_RECEIPT_NAME_W PROP_TAG(PT_UNICODE, 0x402B)
+#define PR_READ_RECEIPT_NAME_A PROP_TAG(PT_STRING8, 0x402B)
+#endif
+#ifndef PR_CONTENT_FILTER_SCL
+#define PR_CONTENT_FILTER_SCL PROP_TAG(PT_LONG, 0x4076) /* PidTagContentFilterSpamConfidenceLevel */
+#endif
+#ifndef PR_SENDER_ID_STATUS
+#define PR_SENDER_ID_STATUS PROP_TAG(PT_LONG, 0x4079) /* PidTagSenderIdStatus */
+#endif
+#ifndef PR_HIER_REV
+#define PR_HIER_REV PROP_TAG(PT_SYSTIME, 0x4082) /* PidTagHierRev */
+#endif
+#ifndef PR_PURPORTED_SENDER_DOMAIN
+#define PR_PURPORTED_SENDER_DOMAIN PROP_TAG(PT_TSTRING, 0x4083) /* PidTagPurportedSenderDomain */
+#define PR_PURPORTED_SENDER_DOMAIN_W PROP_TAG(PT_UNICODE, 0x4083)
+#define PR_PURPORTED_SENDER_DOMAIN_A PROP_TAG(PT_STRING8, 0x4083)
+#endif
+#ifndef PR_INETMAIL_OVERRIDE_FORMAT
+#define PR_INETMAIL_OVERRIDE_FORMAT PROP_TAG(PT_LONG, 0x5902) /* PidTagInternetMailOverrideFormat */
+#endif
+#ifndef PR_MSG_EDITOR_FORMAT
+#define PR_MSG_EDITOR_FORMAT PROP_TAG(PT_LONG, 0x5909) /* PidTagMessageEditorFormat */
+#endif
+#ifndef PR_SENDER_SMTP_ADDRESS
+#define PR_SENDER_SMTP_ADDRESS PROP_TAG(PT_TSTRING, 0x5D01) /* PidTagSenderSmtpAddress */
+#define PR_SENDER_SMTP_ADDRESS_W PROP_TAG(PT_UNICODE, 0x5D01)
+#define PR_SENDER_SMTP_ADDRESS_A PROP_TAG(PT_STRING8, 0x5D01)
+#endif
+#ifndef PR_SENT_REPRESENTING_SMTP_ADDRESS
+#define PR_SENT_REPRESENTING_SMTP_ADDRESS PROP_TAG(PT_TSTRING, 0x5D02) /* PidTagSentRepresentingSmtpAddress */
+#define PR_SENT_REPRESENTING_SMTP_ADDRESS_W PROP_TAG(PT_UNICODE, 0x5D02)
+#define PR_SENT_REPRESENTING_SMTP_ADDRESS_A PROP_TAG(PT_STRING8, 0x5D02)
+#endif
+#ifndef PR_READ_RECEIPT_SMTP_ADDRESS
+#define PR_READ_RECEIPT_SMTP_ADDRESS PROP_TAG(PT_TSTRING, 0x5D05) /* PidTagReadReceiptSmtpAddress */
+#define PR_READ_RECEIPT_SMTP_ADDRESS_W PROP_TAG(PT_UNICODE, 0x5D05)
+#define PR_READ_RECEIPT_SMTP_ADDRESS_A PROP_TAG(PT_STRING8, 0x5D05)
+#endif
+#ifndef PR_RECEIVED_BY_SMTP_ADDRESS
+#define PR_RECEIVED_BY_SMTP_ADDRESS PROP_TAG(PT_TSTRING, 0x5D07) /* PidTagReceivedBySmtpAddress */
+#define PR_RECEIVED_BY_SMTP_ADDRESS_W PROP_TAG(PT_UNICODE, 0x5D07)
+#define PR_RECEIVED_BY_SMTP_ADDRESS_A PROP_TAG(PT_STRING8, 0x5D07)
+#endif
+#ifndef PR_RCVD_REPRESENTING_SMTP_ADDRESS
+#define PR_RCVD_REPRESENTING_SMTP_ADDRESS PROP_TAG(PT_TSTRING, 0x5D08) /* PidTagReceivedRepresentingSmtpAddress */
+#define PR_RCVD_REPRESENTING_SMTP_ADDRESS_W PROP_TAG(PT_UNICODE, 0x5D08)
+#define PR_RCVD_REPRESENTING_SMTP_ADDRESS_A PROP_TAG(PT_STRING8, 0x5D08)
+#endif
+#ifndef PR_RECIPIENT_RESOURCESTATE
+#define PR_RECIPIENT_RESOURCESTATE PROP_TAG(PT_LONG, 0x5FDE) /* PidTagRecipientResourceState */
+#endif
+#ifndef PR_RECIPIENT_ORDER
+#define PR_RECIPIENT_ORDER PROP_TAG(PT_LONG, 0x5FDF) /* PidTagRecipientOrder */
+#endif
+#ifndef PR_RECIPIENT_PROPOSED
+#define PR_RECIPIENT_PROPOSED PROP_TAG(PT_BOOLEAN, 0x5FE1) /* PidTagRecipientProposed */
+#endif
+#ifndef PR_RECIPIENT_PROPOSEDSTARTTIME
+#define PR_RECIPIENT_PROPOSEDSTARTTIME PROP_TAG(PT_SYSTIME, 0x5FE3) /* PidTagRecipientProposedStartTime */
+#endif
+#ifndef PR_RECIPIENT_PROPOSEDENDTIME
+#define PR_RECIPIENT_PROPOSEDENDTIME PROP_TAG(PT_SYSTIME, 0x5FE4) /* PidTagRecipientProposedEndTime */
+#endif
+#ifndef PR_RECIPIENT_DISPLAY_NAME
+#define PR_RECIPIENT_DISPLAY_NAME PROP_TAG(PT_TSTRING, 0x5FF6) /* PidTagRecipientDisplayName */
+#define PR_RECIPIENT_DISPLAY_NAME_W PROP_TAG(PT_UNICODE, 0x5FF6)
+#define PR_RECIPIENT_DISPLAY_NAME_A PROP_TAG(PT_STRING8, 0x5FF6)
+#endif
+#ifndef PR_RECIPIENT_ENTRYID
+#define PR_RECIPIENT_ENTRYID PROP_TAG(PT_BINARY, 0x5FF7) /* PidTagRecipientEntryId */
+#endif
+#ifndef PR_RECIPIENT_TRACKSTATUS_TIME
+#define PR_RECIPIENT_TRACKSTATUS_TIME PROP_TAG(PT_SYSTIME, 0x5FFB) /* PidTagRecipientTrackStatusTime */
+#endif
+#ifndef PR_RECIPIENT_FLAGS
+#define PR_RECIPIENT_FLAGS PROP_TAG(PT_LONG, 0x5FFD) /* PidTagRecipientFlags */
+#endif
+#ifndef PR_RECIPIENT_TRACKSTATUS
+#define PR_RECIPIENT_TRACKSTATUS PROP_TAG(PT_LONG, 0x5FFF) /* PidTagRecipientTrackStatus */
+#endif
+
+/* Incremental change synchronization and folder bookkeeping (MS-OXCFXICS, */
+/* MS-OXCFOLD, MS-OXCPERM). */
+#ifndef PR_SOURCE_KEY
+#define PR_SOURCE_KEY PROP_TAG(PT_BINARY, 0x65E0) /* PidTagSourceKey */
+#endif
+#ifndef PR_PARENT_SOURCE_KEY
+#define PR_PARENT_SOURCE_KEY PROP_TAG(PT_BINARY, 0x65E1) /* PidTagParentSourceKey */
+#endif
+#ifndef PR_CHANGE_KEY
+#define PR_CHANGE_KEY PROP_TAG(PT_BINARY, 0x65E2) /* PidTagChangeKey */
+#endif
+#ifndef PR_PREDECESSOR_CHANGE_LIST
+#define PR_PREDECESSOR_CHANGE_LIST PROP_TAG(PT_BINARY, 0x65E3) /* PidTagPredecessorChangeList */
+#endif
+#ifndef PR_FOLDER_CHILD_COUNT
+#define PR_FOLDER_CHILD_COUNT PROP_TAG(PT_LONG, 0x6638)
+#endif
+#ifndef PR_RIGHTS
+#define PR_RIGHTS PROP_TAG(PT_LONG, 0x6639) /* PidTagRights */
+#endif
+#ifndef PR_HAS_RULES
+#define PR_HAS_RULES PROP_TAG(PT_BOOLEAN, 0x663A) /* PidTagHasRules */
+#endif
+#ifndef PR_HIERARCHY_CHANGE_NUM
+#define PR_HIERARCHY_CHANGE_NUM PROP_TAG(PT_LONG, 0x663E) /* PidTagHierarchyChangeNumber */
+#endif
+#ifndef PR_LOCAL_COMMIT_TIME
+#define PR_LOCAL_COMMIT_TIME PROP_TAG(PT_SYSTIME, 0x6709) /* PidTagLocalCommitTime */
+#endif
+#ifndef PR_LOCAL_COMMIT_TIME_MAX
+#define PR_LOCAL_COMMIT_TIME_MAX PROP_TAG(PT_SYSTIME, 0x670A) /* PidTagLocalCommitTimeMax */
+#endif
+#ifndef PR_DELETED_COUNT_TOTAL
+#define PR_DELETED_COUNT_TOTAL PROP_TAG(PT_LONG, 0x670B) /* PidTagDeletedCountTotal */
+#endif
 
 #endif /* MAPIX_MAPITAGS_H */

@@ -20,6 +20,9 @@ MAPIX_BEGIN_DECLS
 #define IPROP_CLEAN ((ULONG)0x00010000)
 #define IPROP_DIRTY ((ULONG)0x00020000)
 
+/* ITableData and CreateTable (in-memory tables behind IMAPITable views). */
+#include <mapix/mapiutil_tabledata.h>
+
 STDAPI_(SCODE) CreateIProp(LPCIID lpInterface, ALLOCATEBUFFER *lpAllocateBuffer, ALLOCATEMORE *lpAllocateMore,
                            FREEBUFFER *lpFreeBuffer, LPVOID lpvReserved, LPPROPDATA *lppPropData);
 
@@ -98,7 +101,14 @@ MAPIX_EXTERN_C MAPIX_API int mapix_collate_utf8(const char *a, size_t alen, cons
 MAPIX_EXTERN_C MAPIX_API int mapix_collate_utf16(const WCHAR *a, size_t alen, const WCHAR *b, size_t blen, ULONG ulFuzzyLevel);
 /* Substring/prefix/full match under the same collation (RES_CONTENT). */
 MAPIX_EXTERN_C MAPIX_API BOOL mapix_match_utf8(const char *haystack, size_t hlen, const char *needle, size_t nlen, ULONG ulFuzzyLevel);
-/* Folds one code point as the collation does for ulFuzzyLevel. */
+/* Folds one code point as the collation does for ulFuzzyLevel: returns
+ * MAPIX_FOLD_DROPPED for a code point the level drops (a nonspacing mark
+ * under FL_LOOSE/FL_IGNORENONSPACE), the first code point for the few that
+ * fold to several, and values above U+10FFFF unchanged. FL_IGNORENONSPACE
+ * alone drops diacritics but keeps case; FL_LOOSE does both. */
+#ifndef MAPIX_FOLD_DROPPED
+#define MAPIX_FOLD_DROPPED ((uint32_t)0xFFFFFFFF)
+#endif
 MAPIX_EXTERN_C MAPIX_API uint32_t mapix_fold_codepoint(uint32_t cp, ULONG ulFuzzyLevel);
 /* Registers the collations "MAPIX", "MAPIX_NOCASE" and "MAPIX_LOOSE" and
  * the SQL function mapix_match(haystack, needle, fuzzylevel) on a SQLite

@@ -59,8 +59,13 @@ typedef enum tagSTGTY {
 	STGTY_PROPERTY = 4
 } STGTY;
 
+/* glibc's <fcntl.h> (with _GNU_SOURCE) defines LOCK_WRITE as a macro for
+ * flock(); when it came first, the IStream constant is MAPIX_LOCK_WRITE. */
 typedef enum tagLOCKTYPE {
+#ifndef LOCK_WRITE
 	LOCK_WRITE = 1,
+#endif
+	MAPIX_LOCK_WRITE = 1,
 	LOCK_EXCLUSIVE = 2,
 	LOCK_ONLYONCE = 4
 } LOCKTYPE;

@@ -1,0 +1,60 @@
+/*
+ * mapixstore.h — mapix extensions for message stores: opening a local
+ * mailbox file without a profile, backing it up online, and reading the
+ * change journal of any mapix store (local or through mapixd).
+ *
+ * mapix-private property tags use ids 0x6000-0x60FF (the range MAPI leaves
+ * to providers for non-transmittable properties).
+ */
+#ifndef MAPIX_MAPIXSTORE_H
+#define MAPIX_MAPIXSTORE_H
+
+#include <mapix/mapix.h>
+
+MAPIX_BEGIN_DECLS
+
+/* MAPIXOpenLocalStore flags (besides MDB_WRITE, MAPI_BEST_ACCESS and
+ * MDB_NO_MAIL, which keep their IMAPISession::OpenMsgStore meaning). */
+#define MAPIX_STORE_CREATE ((ULONG)0x00010000) /* create the mailbox file when missing */
+
+/*
+ * Opens the mailbox file lpszPath through the local store provider, as
+ * IMAPISession::OpenMsgStore would with a profile naming it: a thin wrapper
+ * over the provider interface (mapispi.h) for programs and tests that have
+ * no profile. Read-only unless ulFlags has MDB_WRITE or MAPI_BEST_ACCESS.
+ * Errors: MAPI_E_NOT_FOUND (no such file), MAPI_E_NO_ACCESS,
+ * MAPI_E_CORRUPT_STORE (not a mapix mailbox, or damaged), MAPI_E_VERSION.
+ */
+STDAPI MAPIXOpenLocalStore(LPCSTR lpszPath, ULONG ulFlags, LPMDB *lppMDB);
+
+/* Copies an open local mailbox into a new file, online (SQLite backup API):
+ * writers may go on meanwhile. Fails with MAPI_E_COLLISION if the
+ * destination exists. */
+STDAPI MAPIXBackupStore(LPMDB lpMDB, LPCSTR lpszDestPath);
+
+/* The change journal: every create, modify, move and delete of a folder or
+ * message, numbered by change numbers in commit order. QueryInterface a
+ * mapix IMsgStore for IID_IMAPIXChangeJournal. */
+DEFINE_GUID(IID_IMAPIXChangeJournal, 0x6d617078, 0x6a6f, 0x7572, 0x8e, 0x61, 0x6c, 0x00, 0x00, 0x00, 0x00, 0x01);
+
+#define MAPIX_CHANGE_CREATE 1
+#define MAPIX_CHANGE_MODIFY 2
+#define MAPIX_CHANGE_MOVE 3
+#define MAPIX_CHANGE_DELETE 4
+
+/* Columns of IMAPIXChangeJournal::GetChangesSince rows. Also present:
+ * PR_OBJECT_TYPE, PR_ENTRYID, PR_SOURCE_KEY, PR_PARENT_ENTRYID,
+ * PR_PARENT_SOURCE_KEY, PR_LAST_MODIFICATION_TIME. */
+#define PR_MAPIX_CHANGE_NUMBER PROP_TAG(PT_I8, 0x6000)
+#define PR_MAPIX_CHANGE_KIND PROP_TAG(PT_LONG, 0x6001)
+#define PR_MAPIX_OLD_PARENT_ENTRYID PROP_TAG(PT_BINARY, 0x6002)
+#define PR_MAPIX_OLD_PARENT_SOURCE_KEY PROP_TAG(PT_BINARY, 0x6003)
+/* The local mailbox file of a store (on the store object, read-only). */
+#define PR_MAPIX_STORE_PATH_A PROP_TAG(PT_STRING8, 0x6004)
+#define PR_MAPIX_STORE_PATH_W PROP_TAG(PT_UNICODE, 0x6004)
+
+#include <mapix/mapixstoreinterfaces.h>
+
+MAPIX_END_DECLS
+
+#endif /* MAPIX_MAPIXSTORE_H */
