@@ -11,10 +11,6 @@
 #include "core/error.h"
 #include "core/tabledata.h"
 
-const GUID mapix_iid_imapitable = {0x00020301, 0, 0, {0xC0, 0, 0, 0, 0, 0, 0, 0x46}};
-const GUID mapix_iid_imapitabledata = {0x00020316, 0, 0, {0xC0, 0, 0, 0, 0, 0, 0, 0x46}};
-static const GUID iid_iunknown = {0x00000000, 0, 0, {0xC0, 0, 0, 0, 0, 0, 0, 0x46}};
-
 static struct mapix_tabledata *td_from(ITableData *This)
 {
 	return (struct mapix_tabledata *)This;
@@ -129,6 +125,8 @@ static HRESULT td_reserve_rows(struct mapix_tabledata *td, ULONG need)
 /* Pushes changes to every view, then frees deleted rows. Lock held. */
 static void td_propagate(struct mapix_tabledata *td, struct mapix_rowchange *ch, ULONG cch, struct mapix_notifq *q)
 {
+	for (ULONG i = 0; i < cch; i++)
+		ch[i].row->fDeleted = ch[i].fDeleted;
 	for (struct mapix_tableview *v = td->views; v; v = v->next)
 		mapix_tableview_apply(v, ch, cch, q);
 	for (ULONG i = 0; i < cch; i++)
@@ -179,7 +177,7 @@ static HRESULT td_QueryInterface(ITableData *This, REFIID riid, LPVOID *ppvObj)
 {
 	if (!riid || !ppvObj)
 		return mapix_error(MAPI_E_INVALID_PARAMETER, "ITableData::QueryInterface: NULL argument");
-	if (IsEqualIID(riid, &iid_iunknown) || IsEqualIID(riid, &mapix_iid_imapitabledata)) {
+	if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IMAPITableData)) {
 		This->lpVtbl->AddRef(This);
 		*ppvObj = This;
 		return S_OK;
@@ -266,7 +264,7 @@ static HRESULT td_HrModifyRows(ITableData *This, ULONG ulFlags, LPSRowSet lpSRow
 	}
 	td_propagate(td, ch, cch, &q);
 	mapix_tabledata_unlock(td);
-	mapix_notifq_deliver(&q);
+	mapix_tableview_deliver(&q);
 out:
 	if (fresh)
 		for (ULONG i = 0; i < n; i++)
@@ -326,7 +324,7 @@ static HRESULT td_HrInsertRow(ITableData *This, ULONG uliRow, LPSRow lpSRow)
 		td_propagate(td, &ch, 1, &q);
 	}
 	mapix_tabledata_unlock(td);
-	mapix_notifq_deliver(&q);
+	mapix_tableview_deliver(&q);
 	td_free_row(td, row);
 	return hr;
 }
@@ -371,7 +369,7 @@ static HRESULT td_HrDeleteRows(ITableData *This, ULONG ulFlags, LPSRowSet lprows
 	}
 	td_propagate(td, ch, cch, &q);
 	mapix_tabledata_unlock(td);
-	mapix_notifq_deliver(&q);
+	mapix_tableview_deliver(&q);
 	free(ch);
 	if (cRowsDeleted)
 		*cRowsDeleted = cch;
@@ -399,7 +397,7 @@ static HRESULT td_HrDeleteRow(ITableData *This, LPSPropValue lpSPropValue)
 	ch.fDeleted = TRUE;
 	td_propagate(td, &ch, 1, &q);
 	mapix_tabledata_unlock(td);
-	mapix_notifq_deliver(&q);
+	mapix_tableview_deliver(&q);
 	return S_OK;
 }
 
@@ -480,7 +478,7 @@ static HRESULT td_HrNotify(ITableData *This, ULONG ulFlags, ULONG cValues, LPSPr
 		for (struct mapix_tableview *v = td->views; v; v = v->next)
 			mapix_tableview_notify_values(v, row, cValues, lpSPropValue, &q);
 	mapix_tabledata_unlock(td);
-	mapix_notifq_deliver(&q);
+	mapix_tableview_deliver(&q);
 	return row ? S_OK : mapix_error(MAPI_E_NOT_FOUND, "ITableData::HrNotify: no row has this index value");
 }
 
@@ -500,7 +498,7 @@ STDAPI_(SCODE) CreateTable(LPCIID lpInterface, ALLOCATEBUFFER *lpAllocateBuffer,
 	if (!lppTableData || !lpAllocateBuffer || !lpAllocateMore || !lpFreeBuffer || !lpSPropTagArrayColumns)
 		return mapix_error(MAPI_E_INVALID_PARAMETER, "CreateTable: NULL allocator, column set or result");
 	*lppTableData = NULL;
-	if (lpInterface && !IsEqualIID(lpInterface, &mapix_iid_imapitabledata))
+	if (lpInterface && !IsEqualIID(lpInterface, &IID_IMAPITableData))
 		return mapix_error(MAPI_E_INTERFACE_NOT_SUPPORTED, "CreateTable: only IID_IMAPITableData is supported");
 	if (ulTableType > TBLTYPE_DYNAMIC)
 		return mapix_error(MAPI_E_INVALID_PARAMETER, "CreateTable: unknown table type %u", (unsigned)ulTableType);

@@ -16,13 +16,9 @@
 #include <stdatomic.h>
 
 #include <mapix/mapix.h>
+#include <mapix/mapiguid.h>
 #include <mapix/mapiutil.h>
 #include <mapix/mapixrestrict.h>
-
-/* IID_IMAPITable and IID_IMAPITableData (the Windows values); mapiguid.h
- * does not declare them yet. */
-extern const GUID mapix_iid_imapitable;
-extern const GUID mapix_iid_imapitabledata;
 
 /* One row of the table data. Views point at these; a row is freed only
  * after every view has dropped it. */
@@ -31,6 +27,7 @@ struct mapix_tdrow {
 	LPSPropValue lpProps; /* one block from the table's lpAllocateBuffer */
 	LPSPropValue lpIndex; /* the index column, inside lpProps */
 	ULONG ulPos;          /* position in insertion order */
+	BOOL fDeleted;        /* removed by the change being applied; freed after */
 };
 
 struct mapix_tableview;
@@ -118,7 +115,7 @@ HRESULT mapix_tableview_create(struct mapix_tabledata *td, LPSSortOrderSet lpSor
 
 /* ---- tableview_rows.c ---- */
 /* A row's value for a tag (matched by ID; PT_ERROR values count as absent). */
-LPSPropValue mapix_tdrow_find(ULONG cValues, LPSPropValue lpProps, ULONG ulPropTag);
+LPSPropValue mapix_tableview_find_prop(ULONG cValues, LPSPropValue lpProps, ULONG ulPropTag);
 /* Does the restriction tree contain a node of type rt? */
 BOOL mapix_tableview_res_contains(const SRestriction *r, ULONG rt, unsigned depth);
 /* Checks a column set or sort order the views accept. */
@@ -143,6 +140,6 @@ HRESULT mapix_tableview_make_row(const SPropTagArray *lpCols, ULONG cValues, LPS
 /* Position of a row in the view, or cRows when it is not there. */
 ULONG mapix_tableview_index_of(const struct mapix_tableview *v, const struct mapix_tdrow *row);
 /* Delivers and frees queued notifications (call without the lock). */
-void mapix_notifq_deliver(struct mapix_notifq *q);
+void mapix_tableview_deliver(struct mapix_notifq *q);
 
 #endif /* MAPIX_CORE_TABLEDATA_H */

@@ -11,8 +11,6 @@
 #include "core/error.h"
 #include "core/tabledata.h"
 
-static const GUID iid_iunknown = {0x00000000, 0, 0, {0xC0, 0, 0, 0, 0, 0, 0, 0x46}};
-
 static struct mapix_tableview *tv_from(IMAPITable *This)
 {
 	return (struct mapix_tableview *)This;
@@ -82,7 +80,7 @@ static HRESULT tv_QueryInterface(IMAPITable *This, REFIID riid, LPVOID *ppvObj)
 {
 	if (!riid || !ppvObj)
 		return mapix_error(MAPI_E_INVALID_PARAMETER, "IMAPITable::QueryInterface: NULL argument");
-	if (IsEqualIID(riid, &iid_iunknown) || IsEqualIID(riid, &mapix_iid_imapitable)) {
+	if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IMAPITable)) {
 		This->lpVtbl->AddRef(This);
 		*ppvObj = This;
 		return S_OK;

@@ -13,7 +13,7 @@
 
 /* ---- lookups and checks --------------------------------------------------------- */
 
-LPSPropValue mapix_tdrow_find(ULONG cValues, LPSPropValue lpProps, ULONG ulPropTag)
+LPSPropValue mapix_tableview_find_prop(ULONG cValues, LPSPropValue lpProps, ULONG ulPropTag)
 {
 	ULONG id = PROP_ID(ulPropTag);
 	for (ULONG i = 0; i < cValues; i++)
@@ -117,8 +117,8 @@ static int compare_rows(const SSortOrderSet *sort, const struct mapix_tdrow *a, 
 {
 	for (ULONG i = 0; sort && i < sort->cSorts; i++) {
 		ULONG tag = sort->aSort[i].ulPropTag;
-		LPSPropValue va = mapix_tdrow_find(a->cValues, a->lpProps, tag);
-		LPSPropValue vb = mapix_tdrow_find(b->cValues, b->lpProps, tag);
+		LPSPropValue va = mapix_tableview_find_prop(a->cValues, a->lpProps, tag);
+		LPSPropValue vb = mapix_tableview_find_prop(b->cValues, b->lpProps, tag);
 		LONG c;
 		if (!va || !vb)
 			c = (va != NULL) - (vb != NULL);
@@ -237,11 +237,11 @@ HRESULT mapix_tableview_make_row(const SPropTagArray *lpCols, ULONG cValues, LPS
 		ULONG tag = lpCols->aulPropTag[i];
 		LPSPropValue src;
 		if (PROP_TYPE(tag) == PT_UNSPECIFIED) {
-			src = mapix_tdrow_find(cValues, lpProps, tag);
+			src = mapix_tableview_find_prop(cValues, lpProps, tag);
 		} else {
 			src = find_exact(cValues, lpProps, tag);
 			if (!src) {
-				LPSPropValue other = mapix_tdrow_find(cValues, lpProps, tag);
+				LPSPropValue other = mapix_tableview_find_prop(cValues, lpProps, tag);
 				if (other && width_convertible(other->ulPropTag, tag)) {
 					sc = convert_width(other, tag, root, &dst[i]);
 					continue;
@@ -333,7 +333,7 @@ fail:
 	MAPIFreeBuffer(n);
 }
 
-void mapix_notifq_deliver(struct mapix_notifq *q)
+void mapix_tableview_deliver(struct mapix_notifq *q)
 {
 	for (ULONG i = 0; i < q->c; i++) {
 		struct mapix_notif_item *it = &q->items[i];
@@ -430,39 +430,60 @@ static void apply_one(struct mapix_tableview *v, struct mapix_tdrow *row, BOOL f
 	}
 }
 
+/*
+ * Many rows at once (or a RES_COUNT view, where which rows are admitted
+ * depends on every row before them): drop the deleted rows in one pass and
+ * rebuild the list, instead of moving rows one by one. The cursor stays on
+ * its row when the row is still shown; otherwise it keeps its position.
+ */
+static void apply_bulk(struct mapix_tableview *v, const struct mapix_rowchange *ch, ULONG cch)
+{
+	struct mapix_tdrow *cur = v->ulCursor < v->cRows ? v->rows[v->ulCursor] : NULL;
+	ULONG pos = 0, w = 0;
+	struct mapix_tdrow **rows = NULL;
+	ULONG n = 0;
+
+	for (ULONG i = 0; i < v->cRows; i++) {
+		if (v->rows[i]->fDeleted)
+			continue;
+		if (i < v->ulCursor)
+			pos++;
+		v->rows[w++] = v->rows[i];
+	}
+	v->cRows = w;
+	if (cur && cur->fDeleted)
+		cur = NULL; /* pos is where the next row now stands */
+	else if (!cur)
+		pos = (ULONG)-1; /* the cursor was at the end */
+	if (FAILED(mapix_tableview_build(v->td, v->lpRes, v->lpSort, &rows, &n))) {
+		/* Out of memory: fall back to one row at a time (no allocation but
+		 * the view's own array). */
+		for (ULONG i = 0; i < cch; i++)
+			if (!ch[i].fDeleted)
+				apply_one(v, ch[i].row, FALSE, NULL);
+		return;
+	}
+	free(v->rows);
+	v->rows = rows;
+	v->cRows = n;
+	v->capRows = v->td->cRows ? v->td->cRows : 1;
+	if (cur && mapix_tableview_index_of(v, cur) < n)
+		v->ulCursor = mapix_tableview_index_of(v, cur);
+	else
+		v->ulCursor = pos < n ? pos : n;
+}
+
 void mapix_tableview_apply(struct mapix_tableview *v, const struct mapix_rowchange *ch, ULONG cch,
                            struct mapix_notifq *q)
 {
-	BOOL bulk = cch > MAPIX_TABLE_MAX_ROW_EVENTS || v->fResHasCount;
-
-	if (!bulk) {
+	if (cch == 0)
+		return;
+	if (cch <= MAPIX_TABLE_MAX_ROW_EVENTS && !v->fResHasCount) {
 		for (ULONG i = 0; i < cch; i++)
 			apply_one(v, ch[i].row, ch[i].fDeleted, q);
 		return;
 	}
-	for (ULONG i = 0; i < cch; i++)
-		apply_one(v, ch[i].row, ch[i].fDeleted, NULL);
-	if (v->fResHasCount) {
-		/* Which rows a RES_COUNT admits depends on all rows before them:
-		 * rebuild, keeping the cursor on its row when it is still there. */
-		struct mapix_tdrow *cur = v->ulCursor < v->cRows ? v->rows[v->ulCursor] : NULL;
-		struct mapix_tdrow **rows = NULL;
-		ULONG n = 0;
-		if (SUCCEEDED(mapix_tableview_build(v->td, v->lpRes, v->lpSort, &rows, &n))) {
-			ULONG pos = v->ulCursor;
-			free(v->rows);
-			v->rows = rows;
-			v->cRows = v->capRows = n;
-			if (v->capRows == 0)
-				v->capRows = 1;
-			if (cur) {
-				ULONG i = mapix_tableview_index_of(v, cur);
-				v->ulCursor = i < n ? i : (pos < n ? pos : n);
-			} else {
-				v->ulCursor = n;
-			}
-		}
-	}
+	apply_bulk(v, ch, cch);
 	queue_event(v, q, TABLE_CHANGED, 0, NULL, NULL, NULL);
 }
 
