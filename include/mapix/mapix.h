@@ -82,6 +82,41 @@ STDAPI_(ULONG) MAPIFreeBuffer(LPVOID lpBuffer);
 
 /* ---- mapix extensions ------------------------------------------------------ */
 
+/*
+ * MAPIInitialize also accepts a MAPIXINIT (ulVersion MAPIX_INIT_VERSION),
+ * which adds an explicit profile directory (the "temporary profiles" case:
+ * profiles live there instead of in the security context's own directory).
+ */
+#define MAPIX_INIT_VERSION ((ULONG)0x4D580001)
+/* No support threads: notifications are delivered on the caller's thread
+ * through a pollable descriptor (the alternative notification engine). */
+#define MAPIX_INIT_NO_SUPPORT_THREADS ((ULONG)0x00100000)
+typedef struct {
+	ULONG ulVersion;        /* MAPIX_INIT_VERSION */
+	ULONG ulFlags;          /* MAPIINIT_0 flags, MAPIX_INIT_NO_SUPPORT_THREADS */
+	LPCSTR lpszProfileDir;  /* NULL: the context's default profile directory */
+} MAPIXINIT, *LPMAPIXINIT;
+
+/* The profile directory of the calling thread's security context (valid
+ * while that context is initialized), or NULL when it is not. */
+STDAPI_(const char *) MAPIXGetProfileDirectory(void);
+
+/*
+ * Per-thread identity. MAPIXImpersonateUser switches ONLY the calling
+ * thread to the user's uid, primary gid and groups (from the group
+ * database), with the raw setgroups/setresgid/setresuid syscalls in that
+ * order; MAPIXRevertToSelf goes back (uid first) to the process's own
+ * identity. MAPI keeps each identity's data apart (instances, profiles,
+ * objects). The saved uid stays 0 so that the thread can switch back: this
+ * is for correctness when one process serves many users, NOT a security
+ * boundary — code in the process can always switch back. Use mapixd
+ * (granted access) or mapix-runas (one process per user) for isolation.
+ * Needs a process started as root (saved uid 0).
+ */
+STDAPI MAPIXImpersonateUser(ULONG ulUid);
+STDAPI MAPIXImpersonateUserName(LPCSTR lpszUser);
+STDAPI MAPIXRevertToSelf(void);
+
 /* The message that goes with the last failure on the calling thread (never
  * NULL; "" when none). Every failing mapix call sets it. */
 STDAPI_(const char *) MAPIXGetLastErrorText(void);
