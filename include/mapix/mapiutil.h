@@ -58,6 +58,12 @@ STDAPI HrQueryAllRows(LPMAPITABLE lpTable, LPSPropTagArray lpPropTags, LPSRestri
 STDAPI HrGetOneProp(LPMAPIPROP lpMapiProp, ULONG ulPropTag, LPSPropValue *lppProp);
 STDAPI HrSetOneProp(LPMAPIPROP lpMapiProp, LPSPropValue lpProp);
 
+/* Advise sinks: one that calls a function, and one that delivers on the
+ * thread that made it (that thread calls MAPIXDispatchNotifications, since
+ * Linux programs have no window message loop). */
+STDAPI HrAllocAdviseSink(LPNOTIFCALLBACK lpfnCallback, LPVOID lpvContext, LPMAPIADVISESINK *lppAdviseSink);
+STDAPI HrThisThreadAdviseSink(LPMAPIADVISESINK lpAdviseSink, LPMAPIADVISESINK *lppAdviseSink);
+
 /* Reference counting helpers and hex */
 STDAPI_(ULONG) UlAddRef(LPVOID lpunk);
 STDAPI_(ULONG) UlRelease(LPVOID lpunk);

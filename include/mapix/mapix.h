@@ -102,6 +102,17 @@ typedef struct {
 STDAPI_(const char *) MAPIXGetProfileDirectory(void);
 
 /*
+ * The alternative notification engine (MAPIX_INIT_NO_SUPPORT_THREADS): no
+ * thread is started; MAPIXGetNotificationFd gives a descriptor that becomes
+ * readable (poll/epoll) when notifications are pending, and
+ * MAPIXDispatchNotifications delivers them on the calling thread. It also
+ * delivers what sinks made by HrThisThreadAdviseSink on this thread have
+ * queued, in either mode.
+ */
+STDAPI MAPIXGetNotificationFd(int *lpFd);
+STDAPI MAPIXDispatchNotifications(ULONG *lpcDelivered);
+
+/*
  * Per-thread identity. MAPIXImpersonateUser switches ONLY the calling
  * thread to the user's uid, primary gid and groups (from the group
  * database), with the raw setgroups/setresgid/setresuid syscalls in that

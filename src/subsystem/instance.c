@@ -20,6 +20,7 @@
 
 #include "core/error.h"
 #include "subsystem/instance.h"
+#include "subsystem/notify.h"
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static mapix_instance *registry;
@@ -45,6 +46,7 @@ static void on_released(mapix_instance *inst)
 	pthread_mutex_lock(&inst->lock);
 	/* Revived meanwhile by a MAPIInitialize: nothing to release. */
 	if (mapix_memory_account_refs(&inst->account) == 0 && atomic_load(&inst->init_count) == 0) {
+		mapix_notify_shutdown(inst);
 		free(inst->profile_dir);
 		inst->profile_dir = NULL;
 	}

@@ -39,6 +39,7 @@ struct mapix_instance {
 	atomic_int init_count;          /* MAPIInitialize calls not yet undone */
 	ULONG init_flags;               /* MAPIINIT_0 flags of the first MAPIInitialize */
 	char *profile_dir;              /* where this context's profiles live */
+	struct mapix_notify_engine *notify; /* created on first Advise (notify.c) */
 	pthread_mutex_t lock;
 	struct mapix_instance *next;    /* registry list */
 };
