@@ -1,0 +1,672 @@
+/*
+ * local-props.c — property values in the props table (see local.h).
+ *
+ * Storage form, by type: integers (PT_I2, PT_LONG, PT_BOOLEAN, PT_ERROR,
+ * PT_I8, PT_CURRENCY, PT_SYSTIME as its 64-bit FILETIME) as INTEGER;
+ * PT_R4, PT_DOUBLE, PT_APPTIME as REAL; PT_STRING8 and PT_UNICODE as UTF-8
+ * TEXT under the PT_UNICODE tag (8-bit strings are UTF-8 in mapix);
+ * PT_BINARY, PT_SVREID and PT_CLSID as BLOB; multi-valued types and
+ * PT_SRESTRICT as a BLOB in the wire encoding (mapixwire.h), strings inside
+ * normalized to PT_MV_UNICODE. One value per property id: writing a tag
+ * removes a value of another type under the same id. Values of
+ * LOCAL_LARGE_VALUE bytes or more live in the chunks table (value NULL).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mapix/mapixwire.h>
+
+#include "core/error.h"
+#include "local.h"
+
+ULONG local_props_normalize_tag(ULONG tag)
+{
+	switch (PROP_TYPE(tag) & ~MV_INSTANCE) {
+	case PT_STRING8:
+		return CHANGE_PROP_TYPE(tag, PT_UNICODE);
+	case PT_MV_STRING8:
+		return CHANGE_PROP_TYPE(tag, PT_MV_UNICODE);
+	default:
+		return tag & ~(ULONG)MV_INSTANCE;
+	}
+}
+
+
+uint64_t local_props_value_size(const SPropValue *v)
+{
+	ULONG type = PROP_TYPE(v->ulPropTag);
+	switch (type) {
+	case PT_STRING8:
+		return v->Value.lpszA ? strlen(v->Value.lpszA) : 0;
+	case PT_UNICODE:
+		return v->Value.lpszW ? mapix_wcslen(v->Value.lpszW) * 2 : 0;
+	case PT_BINARY:
+	case PT_SVREID:
+		return v->Value.bin.cb;
+	default:
+		return UlPropSize((LPSPropValue)v);
+	}
+}
+
+/* Converts an MV 8-bit string value to PT_MV_UNICODE on lpParent. */
+static HRESULT mv_string8_to_unicode(const SPropValue *in, LPVOID lpParent, SPropValue *out)
+{
+	*out = *in;
+	out->ulPropTag = CHANGE_PROP_TYPE(in->ulPropTag, PT_MV_UNICODE);
+	ULONG n = in->Value.MVszA.cValues;
+	if (n == 0) {
+		out->Value.MVszW.lppszW = NULL;
+		return S_OK;
+	}
+	SCODE sc = MAPIAllocateMore(n * (ULONG)sizeof(LPWSTR), lpParent, (LPVOID *)&out->Value.MVszW.lppszW);
+	if (FAILED(sc))
+		return sc;
+	for (ULONG i = 0; i < n; i++) {
+		sc = mapix_utf8_to_utf16(in->Value.MVszA.lppszA[i] ? in->Value.MVszA.lppszA[i] : "", lpParent,
+		                         &out->Value.MVszW.lppszW[i]);
+		if (FAILED(sc))
+			return sc;
+	}
+	return S_OK;
+}
+
+static HRESULT mv_unicode_to_string8(SPropValue *v, LPVOID lpParent)
+{
+	ULONG n = v->Value.MVszW.cValues;
+	LPSTR *arr = NULL;
+	if (n) {
+		SCODE sc = MAPIAllocateMore(n * (ULONG)sizeof(LPSTR), lpParent, (LPVOID *)&arr);
+		if (FAILED(sc))
+			return sc;
+		for (ULONG i = 0; i < n; i++) {
+			sc = mapix_utf16_to_utf8(v->Value.MVszW.lppszW[i], lpParent, &arr[i]);
+			if (FAILED(sc))
+				return sc;
+		}
+	}
+	v->ulPropTag = CHANGE_PROP_TYPE(v->ulPropTag, PT_MV_STRING8);
+	v->Value.MVszA.cValues = n;
+	v->Value.MVszA.lppszA = arr;
+	return S_OK;
+}
+
+static HRESULT write_chunks(local_db *db, uint64_t obj, ULONG tag, const BYTE *data, uint64_t size)
+{
+	static const char ins[] = "INSERT INTO chunks(obj, tag, seq, data) VALUES (?1, ?2, ?3, ?4)";
+	sqlite3_stmt *st;
+	HRESULT hr;
+	uint64_t seq = 0;
+
+	for (uint64_t off = 0; off < size; off += LOCAL_CHUNK_SIZE, seq++) {
+		uint64_t n = size - off < LOCAL_CHUNK_SIZE ? size - off : LOCAL_CHUNK_SIZE;
+		if (FAILED(hr = local_db_prepare(db, ins, &st)))
+			return hr;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)obj);
+		sqlite3_bind_int64(st, 2, tag);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)seq);
+		sqlite3_bind_blob(st, 4, data + off, (int)n, SQLITE_STATIC);
+		int rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return local_db_error(db, rc, "writing a large value");
+	}
+	return S_OK;
+}
+
+static HRESULT clear_id(local_db *db, uint64_t obj, ULONG tag)
+{
+	static const char del_props[] = "DELETE FROM props WHERE obj = ?1 AND tag BETWEEN ?2 AND ?3";
+	static const char del_chunks[] = "DELETE FROM chunks WHERE obj = ?1 AND tag BETWEEN ?2 AND ?3";
+	const char *sqls[2] = {del_props, del_chunks};
+	sqlite3_stmt *st;
+	HRESULT hr;
+
+	for (int i = 0; i < 2; i++) {
+		if (FAILED(hr = local_db_prepare(db, sqls[i], &st)))
+			return hr;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)obj);
+		sqlite3_bind_int64(st, 2, PROP_TAG(0, PROP_ID(tag)));
+		sqlite3_bind_int64(st, 3, PROP_TAG(0xFFFF, PROP_ID(tag)));
+		int rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return local_db_error(db, rc, "deleting a property");
+	}
+	return S_OK;
+}
+
+HRESULT local_props_delete(local_db *db, uint64_t obj, ULONG tag)
+{
+	return clear_id(db, obj, tag);
+}
+
+static HRESULT insert_row(local_db *db, uint64_t obj, ULONG tag, sqlite3_stmt **pst)
+{
+	static const char ins[] = "INSERT INTO props(obj, tag, value, size) VALUES (?1, ?2, ?3, ?4)";
+	HRESULT hr = local_db_prepare(db, ins, pst);
+	if (FAILED(hr))
+		return hr;
+	sqlite3_bind_int64(*pst, 1, (sqlite3_int64)obj);
+	sqlite3_bind_int64(*pst, 2, tag);
+	return S_OK;
+}
+
+HRESULT local_props_write(local_db *db, uint64_t obj, const SPropValue *v)
+{
+	ULONG type = PROP_TYPE(v->ulPropTag) & ~(ULONG)MV_INSTANCE;
+	ULONG tag = local_props_normalize_tag(v->ulPropTag);
+	sqlite3_stmt *st;
+	HRESULT hr;
+	MAPIXWIREBUF buf;
+	uint64_t size = local_props_value_size(v);
+
+	if (FAILED(hr = clear_id(db, obj, tag)))
+		return hr;
+	/* Large strings and binaries go to chunks. */
+	if ((type == PT_BINARY || type == PT_STRING8 || type == PT_UNICODE) && size >= LOCAL_LARGE_VALUE) {
+		char *utf8 = NULL;
+		const BYTE *data;
+		uint64_t len;
+		if (type == PT_BINARY) {
+			data = v->Value.bin.lpb;
+			len = v->Value.bin.cb;
+		} else if (type == PT_STRING8) {
+			data = (const BYTE *)v->Value.lpszA;
+			len = strlen(v->Value.lpszA);
+		} else {
+			if (FAILED(hr = mapix_utf16_to_utf8(v->Value.lpszW, NULL, &utf8)))
+				return hr;
+			data = (const BYTE *)utf8;
+			len = strlen(utf8);
+		}
+		hr = write_chunks(db, obj, tag, data, len);
+		if (SUCCEEDED(hr) && SUCCEEDED(hr = insert_row(db, obj, tag, &st))) {
+			sqlite3_bind_null(st, 3);
+			sqlite3_bind_int64(st, 4, (sqlite3_int64)len);
+			int rc = sqlite3_step(st);
+			sqlite3_reset(st);
+			if (rc != SQLITE_DONE)
+				hr = local_db_error(db, rc, "writing a property");
+		}
+		if (utf8)
+			MAPIFreeBuffer(utf8);
+		return hr;
+	}
+
+	if (FAILED(hr = insert_row(db, obj, tag, &st)))
+		return hr;
+	mapix_wire_buf_init(&buf);
+	char *utf8 = NULL;
+	switch (type) {
+	case PT_I2:
+		sqlite3_bind_int64(st, 3, v->Value.i);
+		break;
+	case PT_LONG:
+		sqlite3_bind_int64(st, 3, v->Value.l);
+		break;
+	case PT_BOOLEAN:
+		sqlite3_bind_int64(st, 3, v->Value.b ? 1 : 0);
+		break;
+	case PT_ERROR:
+		sqlite3_bind_int64(st, 3, v->Value.err);
+		break;
+	case PT_I8:
+		sqlite3_bind_int64(st, 3, v->Value.li.QuadPart);
+		break;
+	case PT_CURRENCY:
+		sqlite3_bind_int64(st, 3, v->Value.cur.int64);
+		break;
+	case PT_SYSTIME:
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)mapix_filetime_to_u64(v->Value.ft));
+		break;
+	case PT_R4:
+		sqlite3_bind_double(st, 3, v->Value.flt);
+		break;
+	case PT_DOUBLE:
+		sqlite3_bind_double(st, 3, v->Value.dbl);
+		break;
+	case PT_APPTIME:
+		sqlite3_bind_double(st, 3, v->Value.at);
+		break;
+	case PT_STRING8:
+		sqlite3_bind_text(st, 3, v->Value.lpszA ? v->Value.lpszA : "", -1, SQLITE_STATIC);
+		break;
+	case PT_UNICODE:
+		if (FAILED(hr = mapix_utf16_to_utf8(v->Value.lpszW ? v->Value.lpszW : u"", NULL, &utf8)))
+			goto out;
+		sqlite3_bind_text(st, 3, utf8, -1, SQLITE_STATIC);
+		break;
+	case PT_BINARY:
+	case PT_SVREID:
+		sqlite3_bind_blob(st, 3, v->Value.bin.cb ? (const void *)v->Value.bin.lpb : "", (int)v->Value.bin.cb,
+		                  SQLITE_STATIC);
+		break;
+	case PT_CLSID:
+		if (!v->Value.lpguid) {
+			hr = mapix_error(MAPI_E_INVALID_PARAMETER, "property 0x%08X: NULL GUID", (unsigned)v->ulPropTag);
+			goto out;
+		}
+		sqlite3_bind_blob(st, 3, v->Value.lpguid, sizeof(GUID), SQLITE_STATIC);
+		break;
+	case PT_SRESTRICT:
+	case PT_MV_I2:
+	case PT_MV_LONG:
+	case PT_MV_R4:
+	case PT_MV_DOUBLE:
+	case PT_MV_CURRENCY:
+	case PT_MV_APPTIME:
+	case PT_MV_SYSTIME:
+	case PT_MV_BINARY:
+	case PT_MV_UNICODE:
+	case PT_MV_CLSID:
+	case PT_MV_I8: {
+		SPropValue copy = *v;
+		copy.ulPropTag = tag;
+		if (FAILED(hr = mapix_wire_put_propval(&buf, &copy)))
+			goto out;
+		sqlite3_bind_blob(st, 3, buf.pb, (int)buf.cb, SQLITE_STATIC);
+		break;
+	}
+	case PT_MV_STRING8: {
+		SPropValue conv;
+		LPVOID root = NULL;
+		if (FAILED(hr = MAPIAllocateBuffer(1, &root)))
+			goto out;
+		hr = mv_string8_to_unicode(v, root, &conv);
+		if (SUCCEEDED(hr))
+			hr = mapix_wire_put_propval(&buf, &conv);
+		MAPIFreeBuffer(root);
+		if (FAILED(hr))
+			goto out;
+		sqlite3_bind_blob(st, 3, buf.pb, (int)buf.cb, SQLITE_STATIC);
+		break;
+	}
+	default:
+		hr = mapix_error(MAPI_E_INVALID_TYPE, "property 0x%08X: type cannot be stored", (unsigned)v->ulPropTag);
+		goto out;
+	}
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)size);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		hr = local_db_error(db, rc, "writing a property");
+out:
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	mapix_wire_buf_free(&buf);
+	if (utf8)
+		MAPIFreeBuffer(utf8);
+	return hr;
+}
+
+HRESULT local_props_write_stream(local_db *db, uint64_t obj, ULONG tag, int fd, uint64_t size)
+{
+	sqlite3_stmt *st;
+	HRESULT hr;
+	BYTE *buf;
+	uint64_t seq = 0, done = 0;
+	static const char ins[] = "INSERT INTO chunks(obj, tag, seq, data) VALUES (?1, ?2, ?3, ?4)";
+
+	tag = local_props_normalize_tag(tag);
+	if (FAILED(hr = clear_id(db, obj, tag)))
+		return hr;
+	if (!(buf = malloc(LOCAL_CHUNK_SIZE)))
+		return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "writing a stream: out of memory");
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		free(buf);
+		return mapix_error(MAPI_E_DISK_ERROR, "writing a stream: %s", strerror(errno));
+	}
+	while (done < size) {
+		size_t want = size - done < LOCAL_CHUNK_SIZE ? (size_t)(size - done) : LOCAL_CHUNK_SIZE;
+		size_t got = 0;
+		while (got < want) {
+			ssize_t n = read(fd, buf + got, want - got);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				free(buf);
+				return mapix_error(MAPI_E_DISK_ERROR, "writing a stream: temporary file: %s",
+				                   n < 0 ? strerror(errno) : "short read");
+			}
+			got += (size_t)n;
+		}
+		if (FAILED(hr = local_db_prepare(db, ins, &st)))
+			break;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)obj);
+		sqlite3_bind_int64(st, 2, tag);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)seq++);
+		sqlite3_bind_blob(st, 4, buf, (int)got, SQLITE_STATIC);
+		int rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			hr = local_db_error(db, rc, "writing a large value");
+			break;
+		}
+		done += got;
+	}
+	free(buf);
+	if (FAILED(hr))
+		return hr;
+	/* Small streams are kept inline like any other value. */
+	if (size < LOCAL_LARGE_VALUE) {
+		/* Re-read the single chunk into an inline value. */
+		static const char mv[] =
+		    "INSERT INTO props(obj, tag, value, size) SELECT obj, tag, "
+		    "CASE WHEN (?2 & 0xFFFF) = 31 THEN CAST(coalesce(data, x'') AS TEXT) ELSE coalesce(data, x'') END, ?3 "
+		    "FROM (SELECT ?1 AS obj, ?2 AS tag, (SELECT data FROM chunks WHERE obj = ?1 AND tag = ?2 AND seq = 0) AS data)";
+		static const char del[] = "DELETE FROM chunks WHERE obj = ?1 AND tag = ?2";
+		if (FAILED(hr = local_db_prepare(db, mv, &st)))
+			return hr;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)obj);
+		sqlite3_bind_int64(st, 2, tag);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)size);
+		int rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return local_db_error(db, rc, "writing a property");
+		if (FAILED(hr = local_db_prepare(db, del, &st)))
+			return hr;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)obj);
+		sqlite3_bind_int64(st, 2, tag);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? S_OK : local_db_error(db, rc, "writing a property");
+	}
+	if (FAILED(hr = insert_row(db, obj, tag, &st)))
+		return hr;
+	sqlite3_bind_null(st, 3);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)size);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? S_OK : local_db_error(db, rc, "writing a property");
+}
+
+/* Reads a chunked value whole (only for internal copies and allow_large). */
+static HRESULT read_chunks(local_db *db, uint64_t obj, ULONG tag, uint64_t size, LPVOID lpParent, BYTE **out)
+{
+	static const char sel[] = "SELECT data FROM chunks WHERE obj = ?1 AND tag = ?2 ORDER BY seq";
+	sqlite3_stmt *st;
+	HRESULT hr;
+	BYTE *p;
+	uint64_t off = 0;
+
+	if (size > 0x7FFFFFF0)
+		return mapix_error(MAPI_E_TOO_BIG, "property 0x%08X is too large to read whole", (unsigned)tag);
+	if (FAILED(hr = MAPIAllocateMore((ULONG)size + 2, lpParent, (LPVOID *)&p)))
+		return hr;
+	if (FAILED(hr = local_db_prepare(db, sel, &st)))
+		return hr;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)obj);
+	sqlite3_bind_int64(st, 2, tag);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int n = sqlite3_column_bytes(st, 0);
+		if (off + (uint64_t)n > size) {
+			sqlite3_reset(st);
+			return local_db_error(db, SQLITE_CORRUPT, "reading a large value");
+		}
+		memcpy(p + off, sqlite3_column_blob(st, 0), (size_t)n);
+		off += (uint64_t)n;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return local_db_error(db, rc, "reading a large value");
+	if (off != size)
+		return local_db_error(db, SQLITE_CORRUPT, "reading a large value (chunks missing)");
+	p[size] = 0;
+	p[size + 1] = 0;
+	*out = p;
+	return S_OK;
+}
+
+/* Builds a string or binary value of the wanted type from UTF-8/bytes. */
+static HRESULT value_from_bytes(ULONG want_type, ULONG stored_tag, const BYTE *data, uint64_t len, LPVOID lpParent,
+                                LPSPropValue out)
+{
+	HRESULT hr;
+	if (PROP_TYPE(stored_tag) == PT_UNICODE) {
+		if (want_type == PT_STRING8) {
+			char *s;
+			if (FAILED(hr = MAPIAllocateMore((ULONG)len + 1, lpParent, (LPVOID *)&s)))
+				return hr;
+			memcpy(s, data, (size_t)len);
+			s[len] = '\0';
+			out->ulPropTag = CHANGE_PROP_TYPE(stored_tag, PT_STRING8);
+			out->Value.lpszA = s;
+			return S_OK;
+		}
+		size_t need = mapix_utf8_to_utf16_buf((const char *)data, (size_t)len, NULL, 0);
+		WCHAR *w;
+		if (FAILED(hr = MAPIAllocateMore((ULONG)((need + 1) * sizeof(WCHAR)), lpParent, (LPVOID *)&w)))
+			return hr;
+		mapix_utf8_to_utf16_buf((const char *)data, (size_t)len, w, need + 1);
+		out->ulPropTag = stored_tag;
+		out->Value.lpszW = w;
+		return S_OK;
+	}
+	BYTE *b = NULL;
+	if (len) {
+		if (FAILED(hr = MAPIAllocateMore((ULONG)len, lpParent, (LPVOID *)&b)))
+			return hr;
+		memcpy(b, data, (size_t)len);
+	}
+	out->ulPropTag = stored_tag;
+	out->Value.bin.cb = (ULONG)len;
+	out->Value.bin.lpb = b;
+	return S_OK;
+}
+
+HRESULT local_props_read(local_db *db, uint64_t obj, ULONG want_tag, LPVOID lpParent, LPSPropValue out,
+                         BOOL allow_large)
+{
+	static const char sel[] = "SELECT tag, value, size FROM props WHERE obj = ?1 AND tag BETWEEN ?2 AND ?3";
+	sqlite3_stmt *st;
+	HRESULT hr;
+	ULONG want_type = PROP_TYPE(want_tag) & ~(ULONG)MV_INSTANCE;
+	ULONG norm = local_props_normalize_tag(want_tag);
+
+	if (FAILED(hr = local_db_prepare(db, sel, &st)))
+		return hr;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)obj);
+	sqlite3_bind_int64(st, 2, PROP_TAG(0, PROP_ID(want_tag)));
+	sqlite3_bind_int64(st, 3, PROP_TAG(0xFFFF, PROP_ID(want_tag)));
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? MAPI_E_NOT_FOUND : local_db_error(db, rc, "reading a property");
+	}
+	ULONG stored = (ULONG)sqlite3_column_int64(st, 0);
+	uint64_t size = (uint64_t)sqlite3_column_int64(st, 2);
+	if (want_type != PT_UNSPECIFIED && PROP_TYPE(stored) != PROP_TYPE(norm)) {
+		sqlite3_reset(st);
+		return MAPI_E_NOT_FOUND;
+	}
+	if (want_type == PT_UNSPECIFIED)
+		want_type = PROP_TYPE(stored);
+	memset(out, 0, sizeof *out);
+	out->ulPropTag = stored;
+
+	if (sqlite3_column_type(st, 1) == SQLITE_NULL) {
+		/* A chunked large value. */
+		sqlite3_reset(st);
+		if (!allow_large) {
+			out->ulPropTag = CHANGE_PROP_TYPE(stored, PT_ERROR);
+			out->Value.err = MAPI_E_NOT_ENOUGH_MEMORY;
+			return S_OK;
+		}
+		BYTE *data = NULL;
+		if (FAILED(hr = read_chunks(db, obj, stored, size, lpParent, &data)))
+			return hr;
+		if (PROP_TYPE(stored) == PT_UNICODE && want_type == PT_STRING8) {
+			out->ulPropTag = CHANGE_PROP_TYPE(stored, PT_STRING8);
+			out->Value.lpszA = (char *)data;
+			return S_OK;
+		}
+		return value_from_bytes(want_type, stored, data, size, lpParent, out);
+	}
+
+	switch (PROP_TYPE(stored)) {
+	case PT_I2:
+		out->Value.i = (short)sqlite3_column_int(st, 1);
+		break;
+	case PT_LONG:
+		out->Value.l = (LONG)sqlite3_column_int64(st, 1);
+		break;
+	case PT_BOOLEAN:
+		out->Value.b = sqlite3_column_int(st, 1) ? 1 : 0;
+		break;
+	case PT_ERROR:
+		out->Value.err = (SCODE)sqlite3_column_int64(st, 1);
+		break;
+	case PT_I8:
+		out->Value.li.QuadPart = sqlite3_column_int64(st, 1);
+		break;
+	case PT_CURRENCY:
+		out->Value.cur.int64 = sqlite3_column_int64(st, 1);
+		break;
+	case PT_SYSTIME:
+		out->Value.ft = mapix_filetime_from_u64((uint64_t)sqlite3_column_int64(st, 1));
+		break;
+	case PT_R4:
+		out->Value.flt = (float)sqlite3_column_double(st, 1);
+		break;
+	case PT_DOUBLE:
+		out->Value.dbl = sqlite3_column_double(st, 1);
+		break;
+	case PT_APPTIME:
+		out->Value.at = sqlite3_column_double(st, 1);
+		break;
+	case PT_UNICODE:
+	case PT_BINARY:
+	case PT_SVREID: {
+		const BYTE *data = PROP_TYPE(stored) == PT_UNICODE ? sqlite3_column_text(st, 1) : sqlite3_column_blob(st, 1);
+		uint64_t len = (uint64_t)sqlite3_column_bytes(st, 1);
+		hr = value_from_bytes(want_type, stored, data, len, lpParent, out);
+		sqlite3_reset(st);
+		return hr;
+	}
+	case PT_CLSID: {
+		if (sqlite3_column_bytes(st, 1) != (int)sizeof(GUID)) {
+			sqlite3_reset(st);
+			return local_db_error(db, SQLITE_CORRUPT, "reading a GUID property");
+		}
+		if (FAILED(hr = MAPIAllocateMore(sizeof(GUID), lpParent, (LPVOID *)&out->Value.lpguid))) {
+			sqlite3_reset(st);
+			return hr;
+		}
+		memcpy(out->Value.lpguid, sqlite3_column_blob(st, 1), sizeof(GUID));
+		break;
+	}
+	default: {
+		/* Wire-encoded: multi-valued types and PT_SRESTRICT. The cursor
+		 * reads from SQLite's buffer, valid until the statement resets. */
+		MAPIXWIRECURSOR cur;
+		mapix_wire_cursor_init(&cur, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+		hr = mapix_wire_get_propval(&cur, lpParent, out);
+		if (SUCCEEDED(hr))
+			hr = mapix_wire_get_end(&cur);
+		sqlite3_reset(st);
+		if (FAILED(hr))
+			return local_db_error(db, SQLITE_CORRUPT, "decoding a stored multi-valued property");
+		if (out->ulPropTag != stored)
+			return local_db_error(db, SQLITE_CORRUPT, "stored property tag mismatch");
+		if (want_type == PT_MV_STRING8 && PROP_TYPE(stored) == PT_MV_UNICODE)
+			return mv_unicode_to_string8(out, lpParent);
+		return S_OK;
+	}
+	}
+	sqlite3_reset(st);
+	return S_OK;
+}
+
+HRESULT local_props_list(local_db *db, uint64_t obj, ULONG **tags, ULONG *count)
+{
+	static const char sel[] = "SELECT tag FROM props WHERE obj = ?1 ORDER BY tag";
+	sqlite3_stmt *st;
+	HRESULT hr;
+	ULONG n = 0, cap = 16;
+	ULONG *arr = malloc(cap * sizeof *arr);
+
+	if (!arr)
+		return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "listing properties: out of memory");
+	if (FAILED(hr = local_db_prepare(db, sel, &st))) {
+		free(arr);
+		return hr;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)obj);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			ULONG *bigger = realloc(arr, (cap *= 2) * sizeof *arr);
+			if (!bigger) {
+				sqlite3_reset(st);
+				free(arr);
+				return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "listing properties: out of memory");
+			}
+			arr = bigger;
+		}
+		arr[n++] = (ULONG)sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(arr);
+		return local_db_error(db, rc, "listing properties");
+	}
+	*tags = arr;
+	*count = n;
+	return S_OK;
+}
+
+HRESULT local_props_delete_all(local_db *db, uint64_t obj)
+{
+	static const char d1[] = "DELETE FROM props WHERE obj = ?1";
+	static const char d2[] = "DELETE FROM chunks WHERE obj = ?1";
+	const char *sqls[2] = {d1, d2};
+	sqlite3_stmt *st;
+	HRESULT hr;
+	for (int i = 0; i < 2; i++) {
+		if (FAILED(hr = local_db_prepare(db, sqls[i], &st)))
+			return hr;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)obj);
+		int rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return local_db_error(db, rc, "deleting properties");
+	}
+	return S_OK;
+}
+
+HRESULT local_props_copy_all(local_db *db, uint64_t src, uint64_t dst)
+{
+	static const char c1[] = "INSERT OR REPLACE INTO props(obj, tag, value, size) SELECT ?2, tag, value, size FROM props WHERE obj = ?1";
+	static const char c2[] = "INSERT OR REPLACE INTO chunks(obj, tag, seq, data) SELECT ?2, tag, seq, data FROM chunks WHERE obj = ?1";
+	const char *sqls[2] = {c1, c2};
+	sqlite3_stmt *st;
+	HRESULT hr;
+	for (int i = 0; i < 2; i++) {
+		if (FAILED(hr = local_db_prepare(db, sqls[i], &st)))
+			return hr;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)src);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)dst);
+		int rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return local_db_error(db, rc, "copying properties");
+	}
+	return S_OK;
+}
+
+HRESULT local_props_total_size(local_db *db, uint64_t obj, uint64_t *size)
+{
+	static const char sel[] = "SELECT coalesce(sum(size), 0) FROM props WHERE obj = ?1";
+	sqlite3_stmt *st;
+	HRESULT hr = local_db_prepare(db, sel, &st);
+	if (FAILED(hr))
+		return hr;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)obj);
+	int rc = sqlite3_step(st);
+	*size = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? S_OK : local_db_error(db, rc, "summing property sizes");
+}
