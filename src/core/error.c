@@ -18,10 +18,14 @@ static _Thread_local HRESULT last_code;
 
 HRESULT mapix_error(HRESULT hr, const char *fmt, ...)
 {
+	/* Format into a scratch buffer first: callers may pass the previous
+	 * message (MAPIXGetLastErrorText()) as an argument to wrap it. */
+	char text[sizeof last_text];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(last_text, sizeof last_text, fmt, ap);
+	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
+	memcpy(last_text, text, sizeof last_text);
 	last_code = hr;
 	return hr;
 }
