@@ -233,6 +233,11 @@ iface(H, 'IMsgServiceAdmin', 'IUnknown', ['LPSERVICEADMIN'], [
     ('HRESULT', 'SetPrimaryIdentity', 'LPMAPIUID lpUID, ULONG ulFlags'),
     ('HRESULT', 'GetProviderTable', 'ULONG ulFlags, LPMAPITABLE *lppTable'),
 ])
+# Outlook 2003 and later: the same object also answers IID_IMsgServiceAdmin2
+# (mapiaux.h), whose one new method returns the new service's MAPIUID.
+iface(H, 'IMsgServiceAdmin2', 'IMsgServiceAdmin', ['LPSERVICEADMIN2'], [
+    ('HRESULT', 'CreateMsgServiceEx', 'LPSTR lpszService, LPSTR lpszDisplayName, ULONG_PTR ulUIParam, ULONG ulFlags, LPMAPIUID lpuidService'),
+])
 iface(H, 'IProfAdmin', 'IUnknown', ['LPPROFADMIN'], [
     ('HRESULT', 'GetLastError', 'HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError'),
     ('HRESULT', 'GetProfileTable', 'ULONG ulFlags, LPMAPITABLE *lppTable'),
@@ -343,7 +348,7 @@ iface(H, 'IMAPIXChangeJournal', 'IUnknown', ['LPMAPIXCHANGEJOURNAL'], [
 HEADS = {
  'objidl.h': ('the COM base interfaces mapix uses: IUnknown, IMalloc and IStream (with\n * ISequentialStream), as Windows declares them in objidl.h.', '#include <mapix/mapiwin.h>\n#include <mapix/mapicode.h>\n#include <mapix/objidl_types.h>\n'),
  'mapiinterfaces.h': ('the MAPI object interfaces of mapidefs.h (and IPropData of mapiutil.h).\n * Included by mapidefs.h; do not include it directly.', ''),
- 'mapixinterfaces.h': ('IMAPISession, IProfAdmin, IMsgServiceAdmin and IProviderAdmin.\n * Included by mapix.h; do not include it directly.', ''),
+ 'mapixinterfaces.h': ('IMAPISession, IProfAdmin, IMsgServiceAdmin (and IMsgServiceAdmin2) and\n * IProviderAdmin.\n * Included by mapix.h; do not include it directly.', ''),
  'mapispiinterfaces.h': ('the service provider interfaces: IMAPISupport, IMSLogon, IMSProvider.\n * Included by mapispi.h.', ''),
  'mapixstoreinterfaces.h': ('IMAPIXChangeJournal, the change journal of a mapix store. Included by\n * mapixstore.h.', ''),
  'edkinterfaces.h': ('IExchangeManageStore (and its versions 2-5) and IExchangeModifyTable.\n * Included by edkmdb.h, which defines ROWLIST first.', ''),

@@ -250,6 +250,11 @@ DEFINE_OLEGUID(IID_IMsgServiceAdmin, 0x0002031D, 0, 0);
 #else
 MAPIX_EXTERN_GUID(IID_IMsgServiceAdmin);
 #endif
+#if MAPIX_GUID_EMIT_ALL || defined(USES_IID_IMsgServiceAdmin2)
+DEFINE_OLEGUID(IID_IMsgServiceAdmin2, 0x00020387, 0, 0);
+#else
+MAPIX_EXTERN_GUID(IID_IMsgServiceAdmin2);
+#endif
 #if MAPIX_GUID_EMIT_ALL || defined(USES_IID_IMAPISpoolerService)
 DEFINE_OLEGUID(IID_IMAPISpoolerService, 0x0002031E, 0, 0);
 #else

@@ -130,7 +130,8 @@ HRESULT mapix_instance_run_as(const mapix_instance *inst, HRESULT (*fn)(void *),
 
 /* The profile directory of a context (design.md): the user's home from the
  * user database (not $HOME, which is per process) when it is a directory the
- * user owns, else /var/lib/mapix/profiles/<uid>. */
+ * user owns, else /var/lib/mapix/<uid>/profiles (so the per-user catalog
+ * beside it, <dir>/../mapisvc.inf, is not shared between users). */
 static char *default_profile_dir(uid_t uid)
 {
 	struct passwd pw, *res = NULL;
@@ -141,7 +142,7 @@ static char *default_profile_dir(uid_t uid)
 	    st.st_uid == uid)
 		snprintf(path, sizeof path, "%s/.config/mapix/profiles", res->pw_dir);
 	else
-		snprintf(path, sizeof path, "/var/lib/mapix/profiles/%u", (unsigned)uid);
+		snprintf(path, sizeof path, "/var/lib/mapix/%u/profiles", (unsigned)uid);
 	return strdup(path);
 }
 

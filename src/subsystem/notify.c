@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -30,14 +31,29 @@ typedef struct queued {
 	struct queued *next;
 } queued;
 
+/* A descriptor a provider wants watched (e.g. inotify on a mailbox file,
+ * for changes made by other processes); its callback runs on the support
+ * thread, or inside MAPIXDispatchNotifications in threadless mode. */
+typedef struct source {
+	ULONG_PTR id;
+	int fd;
+	void (*cb)(void *arg);
+	void *arg;
+	struct source *next;
+} source;
+
 struct mapix_notify_engine {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;      /* work queued, or stop */
 	pthread_cond_t stopped;   /* the support thread has ended */
+	pthread_cond_t idle;      /* no source callback is running */
 	subscription *subs;
 	ULONG_PTR next_conn;
 	queued *head, *tail;
-	int efd;                  /* threadless mode: readable while work is queued */
+	source *sources;
+	int running_cb;           /* source callbacks running now */
+	int epfd;                 /* threadless mode: the descriptor handed out (eventfd + sources) */
+	int efd;                  /* readable while work is queued; wakes the support thread */
 	BOOL threadless;
 	BOOL thread_running;
 	BOOL stopping;
@@ -59,7 +75,9 @@ static mapix_notify_engine *engine_of(mapix_instance *inst, BOOL create)
 			pthread_mutex_init(&e->lock, NULL);
 			pthread_cond_init(&e->wake, NULL);
 			pthread_cond_init(&e->stopped, NULL);
-			e->efd = -1;
+			pthread_cond_init(&e->idle, NULL);
+			e->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+			e->epfd = -1;
 			e->inst = inst;
 			e->next_conn = 1;
 			inst->notify = e;
@@ -68,23 +86,21 @@ static mapix_notify_engine *engine_of(mapix_instance *inst, BOOL create)
 	if (e && create) {
 		/* The mode follows the instance's current initialization. */
 		e->threadless = (inst->init_flags & MAPIX_INIT_NO_SUPPORT_THREADS) != 0;
-		if (e->threadless && e->efd < 0)
-			e->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	}
 	pthread_mutex_unlock(&engines_lock);
 	return e;
 }
+
+static HRESULT start_thread_locked(mapix_notify_engine *e);
 
 /* Takes every queued item off the queue (engine lock held). */
 static queued *take_all(mapix_notify_engine *e)
 {
 	queued *q = e->head;
 	e->head = e->tail = NULL;
-	if (e->efd >= 0) {
-		uint64_t v;
-		while (read(e->efd, &v, sizeof v) > 0)
-			;
-	}
+	uint64_t v;
+	while (read(e->efd, &v, sizeof v) > 0)
+		;
 	return q;
 }
 
@@ -117,6 +133,29 @@ static ULONG deliver(mapix_notify_engine *e, queued *q)
 	return delivered;
 }
 
+/* Runs the callbacks of the sources whose descriptors polled readable
+ * (engine lock held on entry and exit, released around each callback). */
+static void run_ready_sources(mapix_notify_engine *e, struct pollfd *fds, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (!(fds[i].revents & (POLLIN | POLLERR | POLLHUP)))
+			continue;
+		source *src;
+		for (src = e->sources; src && src->fd != fds[i].fd; src = src->next)
+			;
+		if (!src)
+			continue; /* removed meanwhile */
+		void (*cb)(void *) = src->cb;
+		void *arg = src->arg;
+		e->running_cb++;
+		pthread_mutex_unlock(&e->lock);
+		cb(arg);
+		pthread_mutex_lock(&e->lock);
+		if (--e->running_cb == 0)
+			pthread_cond_broadcast(&e->idle);
+	}
+}
+
 static void *support_thread(void *arg)
 {
 	mapix_notify_engine *e = arg;
@@ -127,10 +166,27 @@ static void *support_thread(void *arg)
 	mapix_instance_current(FALSE);
 	pthread_mutex_lock(&e->lock);
 	for (;;) {
-		while (!e->head && !e->stopping)
-			pthread_cond_wait(&e->wake, &e->lock);
 		if (e->stopping && !e->head)
 			break;
+		if (!e->head) {
+			/* Sleep until work is queued (eventfd) or a source fires. */
+			struct pollfd fds[MAPIX_NOTIFY_MAX_SOURCES + 1];
+			int n = 0;
+			fds[n++] = (struct pollfd){e->efd, POLLIN, 0};
+			for (source *src = e->sources; src && n <= MAPIX_NOTIFY_MAX_SOURCES; src = src->next)
+				fds[n++] = (struct pollfd){src->fd, POLLIN, 0};
+			pthread_mutex_unlock(&e->lock);
+			poll(fds, (nfds_t)n, -1);
+			pthread_mutex_lock(&e->lock);
+			if (fds[0].revents & POLLIN) {
+				/* A wake-up: work is checked under the lock at the top. */
+				uint64_t v;
+				while (read(e->efd, &v, sizeof v) > 0)
+					;
+			}
+			run_ready_sources(e, fds + 1, n - 1);
+			continue;
+		}
 		queued *q = take_all(e);
 		pthread_mutex_unlock(&e->lock);
 		deliver(e, q);
@@ -165,20 +221,7 @@ HRESULT mapix_notify_subscribe(mapix_instance *inst, const NOTIFKEY *key, ULONG 
 	s->conn = e->next_conn++;
 	s->next = e->subs;
 	e->subs = s;
-	HRESULT hr = S_OK;
-	if (!e->threadless && !e->thread_running) {
-		e->stopping = FALSE;
-		pthread_attr_t attr;
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		int rc = pthread_create(&e->thread, &attr, support_thread, e);
-		pthread_attr_destroy(&attr);
-		if (rc == 0)
-			e->thread_running = TRUE;
-		else
-			hr = mapix_error(MAPI_E_NOT_ENOUGH_RESOURCES, "Advise: cannot start the notification thread: %s",
-			                 strerror(rc));
-	}
+	HRESULT hr = start_thread_locked(e);
 	if (FAILED(hr)) {
 		e->subs = s->next;
 		pthread_mutex_unlock(&e->lock);
@@ -261,11 +304,8 @@ HRESULT mapix_notify_post(mapix_instance *inst, const NOTIFKEY *key, ULONG cNoti
 		e->tail = q;
 	}
 	if (e->head) {
-		if (e->efd >= 0) {
-			uint64_t one = 1;
-			(void)!write(e->efd, &one, sizeof one);
-		}
-		pthread_cond_signal(&e->wake);
+		uint64_t one = 1;
+		(void)!write(e->efd, &one, sizeof one);
 	}
 	pthread_mutex_unlock(&e->lock);
 	return hr;
@@ -281,7 +321,8 @@ void mapix_notify_shutdown(mapix_instance *inst)
 	e->subs = NULL;
 	queued *q = take_all(e);
 	e->stopping = TRUE;
-	pthread_cond_broadcast(&e->wake);
+	uint64_t one = 1;
+	(void)!write(e->efd, &one, sizeof one);
 	/* Wait for the support thread, unless this IS the support thread. */
 	if (e->thread_running && !pthread_equal(e->thread, pthread_self()))
 		while (e->thread_running)
@@ -303,6 +344,83 @@ void mapix_notify_shutdown(mapix_instance *inst)
 	}
 }
 
+/* Starts the support thread if the mode wants one (engine lock held). */
+static HRESULT start_thread_locked(mapix_notify_engine *e)
+{
+	if (e->threadless || e->thread_running)
+		return S_OK;
+	e->stopping = FALSE;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	int rc = pthread_create(&e->thread, &attr, support_thread, e);
+	pthread_attr_destroy(&attr);
+	if (rc != 0)
+		return mapix_error(MAPI_E_NOT_ENOUGH_RESOURCES, "cannot start the notification thread: %s", strerror(rc));
+	e->thread_running = TRUE;
+	return S_OK;
+}
+
+HRESULT mapix_notify_add_source(mapix_instance *inst, int fd, void (*cb)(void *arg), void *arg, ULONG_PTR *lpId)
+{
+	mapix_notify_engine *e = inst ? engine_of(inst, TRUE) : NULL;
+	if (!e || fd < 0 || !cb || !lpId)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "notification source: bad arguments");
+	source *src = calloc(1, sizeof *src);
+	if (!src)
+		return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "notification source: out of memory");
+	src->fd = fd;
+	src->cb = cb;
+	src->arg = arg;
+	pthread_mutex_lock(&e->lock);
+	int count = 0;
+	for (source *x = e->sources; x; x = x->next)
+		count++;
+	if (count >= MAPIX_NOTIFY_MAX_SOURCES) {
+		pthread_mutex_unlock(&e->lock);
+		free(src);
+		return mapix_error(MAPI_E_NOT_ENOUGH_RESOURCES, "notification source: more than %d open stores are watched",
+		                   MAPIX_NOTIFY_MAX_SOURCES);
+	}
+	src->id = e->next_conn++;
+	src->next = e->sources;
+	e->sources = src;
+	if (e->epfd >= 0) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+		epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev);
+	}
+	HRESULT hr = start_thread_locked(e);
+	uint64_t one = 1;
+	(void)!write(e->efd, &one, sizeof one); /* let the thread see the new source */
+	*lpId = src->id;
+	pthread_mutex_unlock(&e->lock);
+	return hr;
+}
+
+void mapix_notify_remove_source(mapix_instance *inst, ULONG_PTR id)
+{
+	mapix_notify_engine *e = inst ? engine_of(inst, FALSE) : NULL;
+	if (!e)
+		return;
+	pthread_mutex_lock(&e->lock);
+	source *found = NULL;
+	for (source **p = &e->sources; *p; p = &(*p)->next)
+		if ((*p)->id == id) {
+			found = *p;
+			*p = found->next;
+			break;
+		}
+	if (found && e->epfd >= 0)
+		epoll_ctl(e->epfd, EPOLL_CTL_DEL, found->fd, NULL);
+	/* Its callback may be running on the support thread: wait, unless
+	 * this is that callback removing its own source. */
+	if (!(e->thread_running && pthread_equal(e->thread, pthread_self())))
+		while (e->running_cb > 0)
+			pthread_cond_wait(&e->idle, &e->lock);
+	pthread_mutex_unlock(&e->lock);
+	free(found);
+}
+
 /* ---- the threadless engine's public face ------------------------------------------ */
 
 STDAPI MAPIXGetNotificationFd(int *lpFd)
@@ -318,7 +436,23 @@ STDAPI MAPIXGetNotificationFd(int *lpFd)
 	mapix_notify_engine *e = engine_of(inst, TRUE);
 	if (!e || e->efd < 0)
 		return mapix_error(MAPI_E_NOT_ENOUGH_RESOURCES, "MAPIXGetNotificationFd: no eventfd");
-	*lpFd = e->efd;
+	pthread_mutex_lock(&e->lock);
+	if (e->epfd < 0) {
+		/* One descriptor for everything: queued work and every source. */
+		e->epfd = epoll_create1(EPOLL_CLOEXEC);
+		struct epoll_event ev = {.events = EPOLLIN, .data.fd = e->efd};
+		if (e->epfd >= 0)
+			epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->efd, &ev);
+		for (source *src = e->sources; e->epfd >= 0 && src; src = src->next) {
+			struct epoll_event sev = {.events = EPOLLIN, .data.fd = src->fd};
+			epoll_ctl(e->epfd, EPOLL_CTL_ADD, src->fd, &sev);
+		}
+	}
+	int fd = e->epfd;
+	pthread_mutex_unlock(&e->lock);
+	if (fd < 0)
+		return mapix_error(MAPI_E_NOT_ENOUGH_RESOURCES, "MAPIXGetNotificationFd: no epoll descriptor");
+	*lpFd = fd;
 	return S_OK;
 }
 
@@ -331,6 +465,18 @@ STDAPI MAPIXDispatchNotifications(ULONG *lpcDelivered)
 	ULONG n = mapix_thread_sinks_dispatch();
 	if (e) {
 		pthread_mutex_lock(&e->lock);
+		if (e->threadless) {
+			/* Sources first: their callbacks queue notifications. */
+			struct pollfd fds[MAPIX_NOTIFY_MAX_SOURCES];
+			int k = 0;
+			for (source *src = e->sources; src && k < MAPIX_NOTIFY_MAX_SOURCES; src = src->next)
+				fds[k++] = (struct pollfd){src->fd, POLLIN, 0};
+			pthread_mutex_unlock(&e->lock);
+			if (k)
+				poll(fds, (nfds_t)k, 0);
+			pthread_mutex_lock(&e->lock);
+			run_ready_sources(e, fds, k);
+		}
 		queued *q = take_all(e);
 		pthread_mutex_unlock(&e->lock);
 		n += deliver(e, q);

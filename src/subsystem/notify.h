@@ -30,6 +30,15 @@ HRESULT mapix_notify_unsubscribe(mapix_instance *inst, ULONG_PTR ulConnection);
  * mask matches. */
 HRESULT mapix_notify_post(mapix_instance *inst, const NOTIFKEY *key, ULONG cNotification,
                           const NOTIFICATION *lpNotifications);
+/* Watches a descriptor for a provider: cb(arg) runs on the support
+ * thread (with the instance's credentials) when fd is readable, or inside
+ * MAPIXDispatchNotifications in threadless mode (where the descriptor
+ * MAPIXGetNotificationFd returns covers it too). cb must consume what made
+ * fd readable. remove_source waits for a running callback. */
+#define MAPIX_NOTIFY_MAX_SOURCES 64
+HRESULT mapix_notify_add_source(mapix_instance *inst, int fd, void (*cb)(void *arg), void *arg, ULONG_PTR *lpId);
+void mapix_notify_remove_source(mapix_instance *inst, ULONG_PTR id);
+
 /* Stops the support thread and drops every subscription (instance end). */
 void mapix_notify_shutdown(mapix_instance *inst);
 

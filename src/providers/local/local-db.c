@@ -91,7 +91,11 @@ void local_db_lock(local_db *d)
 
 void local_db_unlock(local_db *d)
 {
+	int pending = d->commit_pending && d->after_commit;
+	d->commit_pending = 0;
 	pthread_mutex_unlock(&d->lock);
+	if (pending)
+		d->after_commit(d->after_commit_arg);
 }
 
 HRESULT local_db_prepare(local_db *d, const char *sql, sqlite3_stmt **stmt)
@@ -155,6 +159,7 @@ HRESULT local_db_commit(local_db *d)
 			sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
 		return hr;
 	}
+	d->commit_pending = 1;
 	return S_OK;
 }
 

@@ -32,6 +32,12 @@ typedef struct local_db {
 	pthread_mutex_t lock;    /* one connection, used by one thread at a time */
 	int in_write;            /* nesting depth of local_db_begin_write */
 	int in_read;             /* nesting depth of local_db_begin_read */
+	/* Called after the lock is released when a write transaction was
+	 * committed while it was held (the logon raises notifications from the
+	 * change journal there, outside the lock). */
+	void (*after_commit)(void *arg);
+	void *after_commit_arg;
+	int commit_pending;
 } local_db;
 
 /* Standard folder ids: allocated first from the counter when a mailbox is

@@ -26,6 +26,7 @@
 #include "core/error.h"
 #include "local-provider.h"
 #include "local-schema.h"
+#include "subsystem/instance.h"
 
 /* ---- notification keys ------------------------------------------------------------ */
 
@@ -98,6 +99,9 @@ HRESULT local_logon_advise(local_logon *logon, ULONG cbEntryID, LPENTRYID lpEntr
 	if (!key_for_entryid(logon, cbEntryID, lpEntryID, &k))
 		return mapix_error(MAPI_E_INVALID_ENTRYID, "Advise: entry ID of %u bytes is not one of this store",
 		                   (unsigned)cbEntryID);
+	HRESULT hr = local_watch_start(logon);
+	if (FAILED(hr))
+		return hr;
 	return IMAPISupport_Subscribe(logon->support, (LPNOTIFKEY)&k, ulEventMask, 0, lpAdviseSink, lpulConnection);
 }
 
@@ -291,6 +295,9 @@ HRESULT local_logon_open(const char *path, ULONG flags, LPMAPISUP support, local
 		IMAPISupport_AddRef(support);
 		logon->support = support;
 	}
+	pthread_mutex_init(&logon->watch_lock, NULL);
+	logon->inotify_fd = -1;
+	logon->inst = mapix_instance_current(TRUE);
 	*out = logon;
 	return S_OK;
 fail:
@@ -302,7 +309,10 @@ void local_logon_release(local_logon *logon)
 {
 	if (!logon || atomic_fetch_sub(&logon->refs, 1) != 1)
 		return;
+	local_watch_stop(logon);
 	local_db_close(logon->db);
+	mapix_instance_release(logon->inst);
+	pthread_mutex_destroy(&logon->watch_lock);
 	if (logon->support)
 		IMAPISupport_Release(logon->support);
 	free(logon->server);

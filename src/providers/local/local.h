@@ -64,6 +64,13 @@ struct local_logon {
 	char *server;            /* server short name for the store entry ID */
 	char *account;           /* account name for the store entry ID */
 	local_object *store;     /* the IMsgStore (not counted) */
+	/* Notifications from the change journal (local-watch.c). */
+	struct mapix_instance *inst; /* the MAPI instance that logged on, or NULL */
+	pthread_mutex_t watch_lock;
+	BOOL watching;           /* started by the first Advise */
+	uint64_t notified_cn;    /* changes up to here have been announced */
+	int inotify_fd;          /* other processes' writes (-1 when none) */
+	ULONG_PTR source_id;     /* the inotify descriptor's engine source */
 };
 
 typedef struct local_object_ops {
@@ -211,6 +218,14 @@ void local_logon_release(local_logon *logon);
 /* Sends a notification for the mailbox through the support object
  * (no-op without one). */
 void local_logon_notify(local_logon *logon, ULONG ulEventType, const NOTIFICATION *n);
+
+/* ---- local-watch.c: notifications from the change journal ---------------------- */
+/* Starts announcing changes (first Advise): after every commit of this
+ * logon, and — when the logon has a MAPI instance — for changes other
+ * processes commit (inotify on the mailbox, watched by the instance's
+ * notification engine). */
+HRESULT local_watch_start(local_logon *logon);
+void local_watch_stop(local_logon *logon);
 
 /* ---- local-store.c: IMsgStore ----------------------------------------------------- */
 HRESULT local_store_new(local_logon *logon, local_object **out);
