@@ -128,6 +128,34 @@ HRESULT mapix_instance_run_as(const mapix_instance *inst, HRESULT (*fn)(void *),
 	return FAILED(back) ? back : hr;
 }
 
+/* /var/lib/mapix/<uid> belongs to root's tree, so a user cannot make it:
+ * when the process may (a service started as root, even while this thread
+ * impersonates the user), create it for the user, 0700. Failures are left
+ * for the profile code to report when it needs the directory. */
+static HRESULT make_var_dir(void *arg)
+{
+	const uid_t *ids = arg;
+	char dir[64];
+	mkdir("/var/lib/mapix", 0755);
+	snprintf(dir, sizeof dir, "/var/lib/mapix/%u", (unsigned)ids[0]);
+	if (mkdir(dir, 0700) == 0 && chown(dir, ids[0], (gid_t)ids[1]) != 0)
+		rmdir(dir);
+	return S_OK;
+}
+
+static void prepare_var_dir(uid_t uid, gid_t gid)
+{
+	char dir[64];
+	struct stat st;
+	uid_t r, e, saved;
+	snprintf(dir, sizeof dir, "/var/lib/mapix/%u", (unsigned)uid);
+	if (stat(dir, &st) == 0 || getresuid(&r, &e, &saved) != 0 || (e != 0 && saved != 0))
+		return;
+	uid_t ids[2] = {uid, (uid_t)gid};
+	mapix_instance root = {.ctx = {.euid = 0, .egid = 0, .ngroups = 0}};
+	mapix_instance_run_as(&root, make_var_dir, ids);
+}
+
 /* The profile directory of a context (design.md): the user's home from the
  * user database (not $HOME, which is per process) when it is a directory the
  * user owns, else /var/lib/mapix/<uid>/profiles (so the per-user catalog
@@ -141,8 +169,10 @@ static char *default_profile_dir(uid_t uid)
 	if (res && res->pw_dir && res->pw_dir[0] == '/' && stat(res->pw_dir, &st) == 0 && S_ISDIR(st.st_mode) &&
 	    st.st_uid == uid)
 		snprintf(path, sizeof path, "%s/.config/mapix/profiles", res->pw_dir);
-	else
+	else {
 		snprintf(path, sizeof path, "/var/lib/mapix/%u/profiles", (unsigned)uid);
+		prepare_var_dir(uid, res ? res->pw_gid : (gid_t)-1);
+	}
 	return strdup(path);
 }
 

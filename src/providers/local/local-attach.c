@@ -511,6 +511,7 @@ static HRESULT attach_copy_subobjects(local_object *o, LPSPropTagArray exclude, 
 HRESULT local_message_CreateAttach(IMessage *This, LPCIID lpInterface, ULONG ulFlags, ULONG *lpulAttachmentNum,
                                    LPATTACH *lppAttach)
 {
+	LOCAL_CHECK_CALLER(This, "local_message_CreateAttach");
 	local_object *msg = MSG(This), *o;
 	local_msgstate *s = local_message_state(msg);
 	local_db *db = msg->logon->db;
@@ -535,6 +536,7 @@ HRESULT local_message_CreateAttach(IMessage *This, LPCIID lpInterface, ULONG ulF
 HRESULT local_message_OpenAttach(IMessage *This, ULONG ulAttachmentNum, LPCIID lpInterface, ULONG ulFlags,
                                  LPATTACH *lppAttach)
 {
+	LOCAL_CHECK_CALLER(This, "local_message_OpenAttach");
 	local_object *msg = MSG(This), *o;
 	local_msgstate *s = local_message_state(msg);
 	local_db *db = msg->logon->db;
@@ -563,6 +565,7 @@ HRESULT local_message_OpenAttach(IMessage *This, ULONG ulAttachmentNum, LPCIID l
 HRESULT local_message_DeleteAttach(IMessage *This, ULONG ulAttachmentNum, ULONG_PTR ulUIParam,
                                    LPMAPIPROGRESS lpProgress, ULONG ulFlags)
 {
+	LOCAL_CHECK_CALLER(This, "local_message_DeleteAttach");
 	local_object *msg = MSG(This);
 	local_msgstate *s = local_message_state(msg);
 	local_db *db = msg->logon->db;
@@ -597,6 +600,7 @@ HRESULT local_message_DeleteAttach(IMessage *This, ULONG ulAttachmentNum, ULONG_
 
 HRESULT local_message_GetAttachmentTable(IMessage *This, ULONG ulFlags, LPMAPITABLE *lppTable)
 {
+	LOCAL_CHECK_CALLER(This, "local_message_GetAttachmentTable");
 	static const SizedSPropTagArray(8, cols_w) = {
 		8, {PR_ATTACH_NUM, PR_INSTANCE_KEY, PR_RECORD_KEY, PR_ATTACH_METHOD, PR_ATTACH_LONG_FILENAME_W,
 		    PR_DISPLAY_NAME_W, PR_ATTACH_SIZE, PR_RENDERING_POSITION}};

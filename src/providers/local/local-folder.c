@@ -440,6 +440,7 @@ static local_object *same_store_folder(local_object *o, LPVOID dest)
 
 static HRESULT folder_GetContentsTable(IMAPIFolder *This, ULONG ulFlags, LPMAPITABLE *lppTable)
 {
+	LOCAL_CHECK_CALLER(This, "folder_GetContentsTable");
 	static const char sel[] = "SELECT mid FROM messages WHERE fid = ?1 AND associated = ?2 ORDER BY mid";
 	static const SizedSPropTagArray(8, cols) = {
 		8, {PR_INSTANCE_KEY, PR_ENTRYID, PR_SUBJECT_W, PR_MESSAGE_CLASS_W, PR_MESSAGE_FLAGS, PR_MESSAGE_SIZE,
@@ -561,6 +562,7 @@ static HRESULT add_children(local_object *o, LPTABLEDATA td, uint64_t fid, ULONG
 
 static HRESULT folder_GetHierarchyTable(IMAPIFolder *This, ULONG ulFlags, LPMAPITABLE *lppTable)
 {
+	LOCAL_CHECK_CALLER(This, "folder_GetHierarchyTable");
 	static const SizedSPropTagArray(7, cols) = {
 		7, {PR_INSTANCE_KEY, PR_ENTRYID, PR_DISPLAY_NAME_W, PR_DEPTH, PR_CONTENT_COUNT, PR_CONTENT_UNREAD,
 		    PR_SUBFOLDERS}};
@@ -583,6 +585,7 @@ static HRESULT folder_GetHierarchyTable(IMAPIFolder *This, ULONG ulFlags, LPMAPI
 static HRESULT folder_OpenEntry(IMAPIFolder *This, ULONG cbEntryID, LPENTRYID lpEntryID, LPCIID lpInterface,
                                 ULONG ulFlags, ULONG *lpulObjType, LPUNKNOWN *lppUnk)
 {
+	LOCAL_CHECK_CALLER(This, "folder_OpenEntry");
 	local_object *o = FOLDER(This);
 	(void)lpInterface;
 	if (!cbEntryID || !lpEntryID) {
@@ -604,12 +607,14 @@ static HRESULT folder_OpenEntry(IMAPIFolder *This, ULONG cbEntryID, LPENTRYID lp
 static HRESULT folder_SetSearchCriteria(IMAPIFolder *This, LPSRestriction lpRestriction, LPENTRYLIST lpContainerList,
                                         ULONG ulSearchFlags)
 {
+	LOCAL_CHECK_CALLER(This, "folder_SetSearchCriteria");
 	return mapix_error(MAPI_E_NO_SUPPORT, "SetSearchCriteria: search folders are not available yet");
 }
 
 static HRESULT folder_GetSearchCriteria(IMAPIFolder *This, ULONG ulFlags, LPSRestriction *lppRestriction,
                                         LPENTRYLIST *lppContainerList, ULONG *lpulSearchState)
 {
+	LOCAL_CHECK_CALLER(This, "folder_GetSearchCriteria");
 	return mapix_error(MAPI_E_NO_SUPPORT, "GetSearchCriteria: search folders are not available yet");
 }
 
@@ -617,6 +622,7 @@ static HRESULT folder_GetSearchCriteria(IMAPIFolder *This, ULONG ulFlags, LPSRes
 
 static HRESULT folder_CreateMessage(IMAPIFolder *This, LPCIID lpInterface, ULONG ulFlags, LPMESSAGE *lppMessage)
 {
+	LOCAL_CHECK_CALLER(This, "folder_CreateMessage");
 	local_object *o = FOLDER(This);
 	local_object *m;
 	if (!lppMessage)
@@ -660,6 +666,7 @@ static HRESULT message_in_folder(local_object *o, const SBinary *bin, uint64_t *
 static HRESULT folder_CopyMessages(IMAPIFolder *This, LPENTRYLIST lpMsgList, LPCIID lpInterface, LPVOID lpDestFolder,
                                    ULONG_PTR ulUIParam, LPMAPIPROGRESS lpProgress, ULONG ulFlags)
 {
+	LOCAL_CHECK_CALLER(This, "folder_CopyMessages");
 	local_object *o = FOLDER(This);
 	local_object *dest = same_store_folder(o, lpDestFolder);
 	local_db *db = o->logon->db;
@@ -704,6 +711,7 @@ out:
 static HRESULT folder_DeleteMessages(IMAPIFolder *This, LPENTRYLIST lpMsgList, ULONG_PTR ulUIParam,
                                      LPMAPIPROGRESS lpProgress, ULONG ulFlags)
 {
+	LOCAL_CHECK_CALLER(This, "folder_DeleteMessages");
 	local_object *o = FOLDER(This);
 	local_db *db = o->logon->db;
 	HRESULT hr;
@@ -774,6 +782,7 @@ static HRESULT set_read(local_db *db, uint64_t fid, uint64_t mid, BOOL read)
 static HRESULT folder_SetReadFlags(IMAPIFolder *This, LPENTRYLIST lpMsgList, ULONG_PTR ulUIParam,
                                    LPMAPIPROGRESS lpProgress, ULONG ulFlags)
 {
+	LOCAL_CHECK_CALLER(This, "folder_SetReadFlags");
 	static const char all[] = "SELECT mid FROM messages WHERE fid = ?1 AND associated = 0";
 	local_object *o = FOLDER(This);
 	local_db *db = o->logon->db;
@@ -844,6 +853,7 @@ out:
 static HRESULT folder_GetMessageStatus(IMAPIFolder *This, ULONG cbEntryID, LPENTRYID lpEntryID, ULONG ulFlags,
                                        ULONG *lpulMessageStatus)
 {
+	LOCAL_CHECK_CALLER(This, "folder_GetMessageStatus");
 	local_object *o = FOLDER(This);
 	SBinary bin = {cbEntryID, (LPBYTE)lpEntryID};
 	uint64_t mid;
@@ -867,6 +877,7 @@ static HRESULT folder_GetMessageStatus(IMAPIFolder *This, ULONG cbEntryID, LPENT
 static HRESULT folder_SetMessageStatus(IMAPIFolder *This, ULONG cbEntryID, LPENTRYID lpEntryID, ULONG ulNewStatus,
                                        ULONG ulNewStatusMask, ULONG *lpulOldStatus)
 {
+	LOCAL_CHECK_CALLER(This, "folder_SetMessageStatus");
 	local_object *o = FOLDER(This);
 	local_db *db = o->logon->db;
 	SBinary bin = {cbEntryID, (LPBYTE)lpEntryID};
@@ -902,6 +913,7 @@ static HRESULT folder_SetMessageStatus(IMAPIFolder *This, ULONG cbEntryID, LPENT
 
 static HRESULT folder_SaveContentsSort(IMAPIFolder *This, LPSSortOrderSet lpSortCriteria, ULONG ulFlags)
 {
+	LOCAL_CHECK_CALLER(This, "folder_SaveContentsSort");
 	return mapix_error(MAPI_E_NO_SUPPORT, "SaveContentsSort is not supported");
 }
 
@@ -932,6 +944,7 @@ static HRESULT folder_CreateFolder(IMAPIFolder *This, ULONG ulFolderType, LPTSTR
                                    LPTSTR lpszFolderComment, LPCIID lpInterface, ULONG ulFlags,
                                    LPMAPIFOLDER *lppFolder)
 {
+	LOCAL_CHECK_CALLER(This, "folder_CreateFolder");
 	local_object *o = FOLDER(This);
 	local_db *db = o->logon->db;
 	char *name = NULL, *comment = NULL;
@@ -1064,6 +1077,7 @@ static HRESULT delete_tree(local_db *db, uint64_t fid, int depth)
 static HRESULT folder_DeleteFolder(IMAPIFolder *This, ULONG cbEntryID, LPENTRYID lpEntryID, ULONG_PTR ulUIParam,
                                    LPMAPIPROGRESS lpProgress, ULONG ulFlags)
 {
+	LOCAL_CHECK_CALLER(This, "folder_DeleteFolder");
 	local_object *o = FOLDER(This);
 	local_db *db = o->logon->db;
 	uint64_t fid;
@@ -1193,6 +1207,7 @@ static HRESULT folder_CopyFolder(IMAPIFolder *This, ULONG cbEntryID, LPENTRYID l
                                  LPVOID lpDestFolder, LPTSTR lpszNewFolderName, ULONG_PTR ulUIParam,
                                  LPMAPIPROGRESS lpProgress, ULONG ulFlags)
 {
+	LOCAL_CHECK_CALLER(This, "folder_CopyFolder");
 	static const char mv[] = "UPDATE folders SET parent_fid = ?2, name = ?3, name_key = ?4 WHERE fid = ?1";
 	local_object *o = FOLDER(This);
 	local_object *dest = same_store_folder(o, lpDestFolder);
@@ -1286,6 +1301,7 @@ out:
 
 static HRESULT folder_EmptyFolder(IMAPIFolder *This, ULONG_PTR ulUIParam, LPMAPIPROGRESS lpProgress, ULONG ulFlags)
 {
+	LOCAL_CHECK_CALLER(This, "folder_EmptyFolder");
 	static const char kids_sql[] = "SELECT fid FROM folders WHERE parent_fid = ?1";
 	static const char msgs_sql[] = "SELECT mid FROM messages WHERE fid = ?1 AND associated <= ?2";
 	local_object *o = FOLDER(This);

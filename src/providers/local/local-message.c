@@ -1000,6 +1000,7 @@ static HRESULT message_computed_prop(local_object *o, ULONG tag, LPVOID root, LP
 static HRESULT message_SetProps(IMessage *This, ULONG cValues, LPSPropValue lpPropArray,
                                 LPSPropProblemArray *lppProblems)
 {
+	LOCAL_CHECK_CALLER(This, "message_SetProps");
 	local_object *o = MSG(This);
 	local_msgstate *s = o->kind_data;
 	LPSPropValue rest = NULL;
@@ -1137,6 +1138,7 @@ static void message_destroy(local_object *o)
 
 static HRESULT message_SubmitMessage(IMessage *This, ULONG ulFlags)
 {
+	LOCAL_CHECK_CALLER(This, "message_SubmitMessage");
 	(void)This, (void)ulFlags;
 	return mapix_error(MAPI_E_NO_SUPPORT, "SubmitMessage: the local store has no transport");
 }
@@ -1159,6 +1161,7 @@ static ULONG read_flag_apply(ULONG flags, ULONG ulFlags)
 
 static HRESULT message_SetReadFlag(IMessage *This, ULONG ulFlags)
 {
+	LOCAL_CHECK_CALLER(This, "message_SetReadFlag");
 	static const char upd[] = "UPDATE messages SET flags = ?2, change_number = ?3, modified = ?4 WHERE mid = ?1";
 	local_object *o = MSG(This);
 	local_msgstate *s = o->kind_data;

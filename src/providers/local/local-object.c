@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "local.h"
+#include "subsystem/instance.h"
 
 #define OBJ(This) ((local_object *)(This))
 
@@ -30,6 +31,13 @@ HRESULT local_object_new(local_logon *logon, const local_object_ops *ops, const 
 }
 
 void local_logon_release(local_logon *logon);
+
+HRESULT local_check_caller(const local_object *o, const char *method)
+{
+	/* Stores opened without MAPIInitialize (MAPIXOpenLocalStore in a plain
+	 * program) have no instance and no identity to protect. */
+	return o && o->logon->inst ? mapix_instance_check_caller(o->logon->inst, method) : S_OK;
+}
 
 HRESULT local_prop_QueryInterface(void *This, REFIID riid, LPVOID *ppvObj)
 {
@@ -72,6 +80,7 @@ ULONG local_prop_Release(void *This)
 
 HRESULT local_prop_GetLastError(void *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError)
 {
+	LOCAL_CHECK_CALLER(This, "local_prop_GetLastError");
 	(void)This;
 	if (!lppMAPIError)
 		return mapix_error(MAPI_E_INVALID_PARAMETER, "GetLastError: lppMAPIError is NULL");
@@ -313,6 +322,7 @@ static HRESULT collect_tags(local_object *o, ULONG **tags, ULONG *count)
 HRESULT local_prop_GetProps(void *This, LPSPropTagArray lpPropTagArray, ULONG ulFlags, ULONG *lpcValues,
                             LPSPropValue *lppPropArray)
 {
+	LOCAL_CHECK_CALLER(This, "local_prop_GetProps");
 	local_object *o = OBJ(This);
 	local_db *db = o->logon->db;
 	ULONG *tags = NULL, n;
@@ -372,6 +382,7 @@ out:
 
 HRESULT local_prop_GetPropList(void *This, ULONG ulFlags, LPSPropTagArray *lppPropTagArray)
 {
+	LOCAL_CHECK_CALLER(This, "local_prop_GetPropList");
 	local_object *o = OBJ(This);
 	local_db *db = o->logon->db;
 	ULONG *tags = NULL, n = 0;
@@ -405,6 +416,7 @@ HRESULT local_prop_GetPropList(void *This, ULONG ulFlags, LPSPropTagArray *lppPr
 HRESULT local_prop_OpenProperty(void *This, ULONG ulPropTag, LPCIID lpiid, ULONG ulInterfaceOptions, ULONG ulFlags,
                                 LPUNKNOWN *lppUnk)
 {
+	LOCAL_CHECK_CALLER(This, "local_prop_OpenProperty");
 	local_object *o = OBJ(This);
 	HRESULT hr = MAPI_E_NO_SUPPORT;
 
@@ -462,6 +474,7 @@ static SCODE check_settable(local_object *o, ULONG tag)
 
 HRESULT local_prop_SetProps(void *This, ULONG cValues, LPSPropValue lpPropArray, LPSPropProblemArray *lppProblems)
 {
+	LOCAL_CHECK_CALLER(This, "local_prop_SetProps");
 	local_object *o = OBJ(This);
 	local_db *db = o->logon->db;
 	LPSPropProblemArray probs = NULL;
@@ -515,6 +528,7 @@ out:
 
 HRESULT local_prop_DeleteProps(void *This, LPSPropTagArray lpPropTagArray, LPSPropProblemArray *lppProblems)
 {
+	LOCAL_CHECK_CALLER(This, "local_prop_DeleteProps");
 	local_object *o = OBJ(This);
 	local_db *db = o->logon->db;
 	LPSPropProblemArray probs = NULL;
@@ -560,6 +574,7 @@ out:
 
 HRESULT local_prop_SaveChanges(void *This, ULONG ulFlags)
 {
+	LOCAL_CHECK_CALLER(This, "local_prop_SaveChanges");
 	local_object *o = OBJ(This);
 	HRESULT hr;
 	if (ulFlags & ~(KEEP_OPEN_READONLY | KEEP_OPEN_READWRITE | FORCE_SAVE | MAPI_DEFERRED_ERRORS))
@@ -710,6 +725,7 @@ HRESULT local_prop_CopyTo(void *This, ULONG ciidExclude, LPCIID rgiidExclude, LP
                           ULONG_PTR ulUIParam, LPMAPIPROGRESS lpProgress, LPCIID lpInterface, LPVOID lpDestObj,
                           ULONG ulFlags, LPSPropProblemArray *lppProblems)
 {
+	LOCAL_CHECK_CALLER(This, "local_prop_CopyTo");
 	(void)ciidExclude, (void)rgiidExclude, (void)ulUIParam, (void)lpProgress, (void)lpInterface;
 	if (ulFlags & ~(MAPI_MOVE | MAPI_NOREPLACE | MAPI_DIALOG | MAPI_DECLINE_OK | MAPI_UNICODE))
 		return mapix_error(MAPI_E_UNKNOWN_FLAGS, "CopyTo: unknown flags 0x%08X", (unsigned)ulFlags);
@@ -720,6 +736,7 @@ HRESULT local_prop_CopyProps(void *This, LPSPropTagArray lpIncludeProps, ULONG_P
                              LPMAPIPROGRESS lpProgress, LPCIID lpInterface, LPVOID lpDestObj, ULONG ulFlags,
                              LPSPropProblemArray *lppProblems)
 {
+	LOCAL_CHECK_CALLER(This, "local_prop_CopyProps");
 	(void)ulUIParam, (void)lpProgress, (void)lpInterface;
 	if (!lpIncludeProps)
 		return mapix_error(MAPI_E_INVALID_PARAMETER, "CopyProps: no property list");
@@ -731,6 +748,7 @@ HRESULT local_prop_CopyProps(void *This, LPSPropTagArray lpIncludeProps, ULONG_P
 HRESULT local_prop_GetNamesFromIDs(void *This, LPSPropTagArray *lppPropTags, LPGUID lpPropSetGuid, ULONG ulFlags,
                                    ULONG *lpcPropNames, LPMAPINAMEID **lpppPropNames)
 {
+	LOCAL_CHECK_CALLER(This, "local_prop_GetNamesFromIDs");
 	local_object *o = OBJ(This);
 	local_db_lock(o->logon->db);
 	HRESULT hr = local_names_get_names(o->logon->db, lppPropTags, lpPropSetGuid, ulFlags, lpcPropNames,
@@ -742,6 +760,7 @@ HRESULT local_prop_GetNamesFromIDs(void *This, LPSPropTagArray *lppPropTags, LPG
 HRESULT local_prop_GetIDsFromNames(void *This, ULONG cPropNames, LPMAPINAMEID *lppPropNames, ULONG ulFlags,
                                    LPSPropTagArray *lppPropTags)
 {
+	LOCAL_CHECK_CALLER(This, "local_prop_GetIDsFromNames");
 	local_object *o = OBJ(This);
 	if ((ulFlags & MAPI_CREATE) && !(o->logon->flags & MDB_WRITE) && !(o->access & MAPI_MODIFY))
 		return mapix_error(MAPI_E_NO_ACCESS, "GetIDsFromNames: MAPI_CREATE on a read-only store");

@@ -301,6 +301,7 @@ HRESULT local_recips_copy_db(local_db *db, uint64_t src_mid, uint64_t dst_mid)
 
 HRESULT local_message_ModifyRecipients(IMessage *This, ULONG ulFlags, LPADRLIST lpMods)
 {
+	LOCAL_CHECK_CALLER(This, "local_message_ModifyRecipients");
 	local_object *o = MSG(This);
 	local_msgstate *s = local_message_state(o);
 	local_db *db = o->logon->db;
@@ -419,6 +420,7 @@ out:
 
 HRESULT local_message_GetRecipientTable(IMessage *This, ULONG ulFlags, LPMAPITABLE *lppTable)
 {
+	LOCAL_CHECK_CALLER(This, "local_message_GetRecipientTable");
 	static const SizedSPropTagArray(7, cols_w) = {
 		7, {PR_ROWID, PR_DISPLAY_NAME_W, PR_EMAIL_ADDRESS_W, PR_ADDRTYPE_W, PR_RECIPIENT_TYPE, PR_ENTRYID,
 		    PR_INSTANCE_KEY}};

@@ -441,6 +441,7 @@ static HRESULT folder_exists(local_db *db, uint64_t fid, BOOL *exists)
 static HRESULT store_SetReceiveFolder(IMsgStore *This, LPTSTR lpszMessageClass, ULONG ulFlags, ULONG cbEntryID,
                                       LPENTRYID lpEntryID)
 {
+	LOCAL_CHECK_CALLER(This, "store_SetReceiveFolder");
 	local_logon *logon = STORE(This)->logon;
 	local_db *db = logon->db;
 	LPSTR cls = NULL;
@@ -495,6 +496,7 @@ out:
 static HRESULT store_GetReceiveFolder(IMsgStore *This, LPTSTR lpszMessageClass, ULONG ulFlags, ULONG *lpcbEntryID,
                                       LPENTRYID *lppEntryID, LPTSTR *lppszExplicitClass)
 {
+	LOCAL_CHECK_CALLER(This, "store_GetReceiveFolder");
 	local_db *db = STORE(This)->logon->db;
 	LPSTR cls = NULL;
 	char key[256];
@@ -597,6 +599,7 @@ static HRESULT receive_row(local_db *db, ULONG index, const char *cls, uint64_t 
 
 static HRESULT store_GetReceiveFolderTable(IMsgStore *This, ULONG ulFlags, LPMAPITABLE *lppTable)
 {
+	LOCAL_CHECK_CALLER(This, "store_GetReceiveFolderTable");
 	static const char sql[] = "SELECT r.class, r.fid FROM receive r JOIN folders f ON f.fid = r.fid"
 	                          " ORDER BY r.class_key";
 	local_db *db = STORE(This)->logon->db;
@@ -677,17 +680,20 @@ static ULONG store_Release(IMsgStore *This)
 static HRESULT store_Advise(IMsgStore *This, ULONG cbEntryID, LPENTRYID lpEntryID, ULONG ulEventMask,
                             LPMAPIADVISESINK lpAdviseSink, ULONG_PTR *lpulConnection)
 {
+	LOCAL_CHECK_CALLER(This, "store_Advise");
 	return local_logon_advise(STORE(This)->logon, cbEntryID, lpEntryID, ulEventMask, lpAdviseSink, lpulConnection);
 }
 
 static HRESULT store_Unadvise(IMsgStore *This, ULONG_PTR ulConnection)
 {
+	LOCAL_CHECK_CALLER(This, "store_Unadvise");
 	return local_logon_unadvise(STORE(This)->logon, ulConnection);
 }
 
 static HRESULT store_CompareEntryIDs(IMsgStore *This, ULONG cbEntryID1, LPENTRYID lpEntryID1, ULONG cbEntryID2,
                                      LPENTRYID lpEntryID2, ULONG ulFlags, ULONG *lpulResult)
 {
+	LOCAL_CHECK_CALLER(This, "store_CompareEntryIDs");
 	return local_store_compare_entryids(STORE(This)->logon, cbEntryID1, lpEntryID1, cbEntryID2, lpEntryID2, ulFlags,
 	                                    lpulResult);
 }
@@ -695,6 +701,7 @@ static HRESULT store_CompareEntryIDs(IMsgStore *This, ULONG cbEntryID1, LPENTRYI
 static HRESULT store_OpenEntry(IMsgStore *This, ULONG cbEntryID, LPENTRYID lpEntryID, LPCIID lpInterface,
                                ULONG ulFlags, ULONG *lpulObjType, LPUNKNOWN *lppUnk)
 {
+	LOCAL_CHECK_CALLER(This, "store_OpenEntry");
 	LPUNKNOWN unk = NULL;
 	ULONG type = 0;
 	if (!lpulObjType || !lppUnk)
@@ -719,6 +726,7 @@ static HRESULT store_OpenEntry(IMsgStore *This, ULONG cbEntryID, LPENTRYID lpEnt
 
 static HRESULT store_StoreLogoff(IMsgStore *This, ULONG *lpulFlags)
 {
+	LOCAL_CHECK_CALLER(This, "store_StoreLogoff");
 	(void)This;
 	if (!lpulFlags)
 		return mapix_error(MAPI_E_INVALID_PARAMETER, "StoreLogoff: NULL flags");
@@ -730,12 +738,14 @@ static HRESULT store_StoreLogoff(IMsgStore *This, ULONG *lpulFlags)
 
 static HRESULT store_AbortSubmit(IMsgStore *This, ULONG cbEntryID, LPENTRYID lpEntryID, ULONG ulFlags)
 {
+	LOCAL_CHECK_CALLER(This, "store_AbortSubmit");
 	(void)This, (void)cbEntryID, (void)lpEntryID, (void)ulFlags;
 	return mapix_error(MAPI_E_NO_SUPPORT, "AbortSubmit: the local store has no outgoing queue");
 }
 
 static HRESULT store_GetOutgoingQueue(IMsgStore *This, ULONG ulFlags, LPMAPITABLE *lppTable)
 {
+	LOCAL_CHECK_CALLER(This, "store_GetOutgoingQueue");
 	(void)This, (void)ulFlags;
 	if (lppTable)
 		*lppTable = NULL;
@@ -744,18 +754,21 @@ static HRESULT store_GetOutgoingQueue(IMsgStore *This, ULONG ulFlags, LPMAPITABL
 
 static HRESULT store_SetLockState(IMsgStore *This, LPMESSAGE lpMessage, ULONG ulLockState)
 {
+	LOCAL_CHECK_CALLER(This, "store_SetLockState");
 	(void)This, (void)lpMessage, (void)ulLockState;
 	return mapix_error(MAPI_E_NO_SUPPORT, "SetLockState: the local store has no outgoing queue");
 }
 
 static HRESULT store_FinishedMsg(IMsgStore *This, ULONG ulFlags, ULONG cbEntryID, LPENTRYID lpEntryID)
 {
+	LOCAL_CHECK_CALLER(This, "store_FinishedMsg");
 	(void)This, (void)ulFlags, (void)cbEntryID, (void)lpEntryID;
 	return mapix_error(MAPI_E_NO_SUPPORT, "FinishedMsg: the local store has no outgoing queue");
 }
 
 static HRESULT store_NotifyNewMail(IMsgStore *This, LPNOTIFICATION lpNotification)
 {
+	LOCAL_CHECK_CALLER(This, "store_NotifyNewMail");
 	if (!lpNotification || lpNotification->ulEventType != fnevNewMail)
 		return mapix_error(MAPI_E_INVALID_PARAMETER, "NotifyNewMail: not a new-mail notification");
 	local_logon_notify(STORE(This)->logon, fnevNewMail, lpNotification);

@@ -131,6 +131,17 @@ struct local_object {
 	local_object *parent;    /* attachment: its message; embedded message: its attachment */
 };
 
+/* Every method except IUnknown's refuses a caller from another security
+ * context than the one that opened the store (MAPI_E_NO_ACCESS): objects
+ * are never shared across identities by accident (design.md). */
+HRESULT local_check_caller(const local_object *o, const char *method);
+#define LOCAL_CHECK_CALLER(This, method)                                              \
+	do {                                                                              \
+		HRESULT hr_caller_ = local_check_caller((const local_object *)(This), method); \
+		if (FAILED(hr_caller_))                                                       \
+			return hr_caller_;                                                        \
+	} while (0)
+
 /* ---- local-object.c: the one IMAPIProp implementation ---------------------- */
 HRESULT local_object_new(local_logon *logon, const local_object_ops *ops, const void *vtbl, size_t size,
                          local_object **out);
