@@ -18,6 +18,8 @@
 
 #include "testutil.h"
 
+static const char *self_path;
+
 typedef struct seen {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -107,11 +109,13 @@ static void test_in_process_and_cross_process(void **state)
 	assert_int_equal(save_in_inbox(path, "from this process"), S_OK);
 	assert_int_equal(wait_created(&s, 1), 1);
 
-	/* Another process: a plain fork that opens the file on its own. */
+	/* Another process: this program again (fork + exec: after fork, a
+	 * child of a process with MAPI threads must exec, as with any threaded
+	 * library), opening the file on its own. */
 	pid_t pid = fork();
 	if (pid == 0) {
-		MAPIInitialize(NULL);
-		_exit(save_in_inbox(path, "from another process") == S_OK ? 0 : 1);
+		execl(self_path, self_path, "--save-in-inbox", path, (char *)NULL);
+		_exit(127);
 	}
 	int status;
 	waitpid(pid, &status, 0);
@@ -130,8 +134,15 @@ static void test_in_process_and_cross_process(void **state)
 	free(dir);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "--save-in-inbox") == 0) {
+		MAPIInitialize(NULL);
+		HRESULT hr = save_in_inbox(argv[2], "from another process");
+		MAPIUninitialize();
+		return hr == S_OK ? 0 : 1;
+	}
+	self_path = argv[0];
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_in_process_and_cross_process),
 	};
