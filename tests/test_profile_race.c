@@ -16,14 +16,15 @@
  * delay between read and write (MAPIX_TEST_LOCK_DELAY_MS) must lose
  * updates, which proves the checks above can fail.
  *
- * Logging on to each profile and opening its store belongs here too once
- * MAPILogonEx exists (issue 6, "Logon and sessions").
+ * With locking, every configured profile also logs on (MAPILogonEx) and
+ * opens its store through the provider.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -116,11 +117,13 @@ static HRESULT add_local_service(LPPROFADMIN pa, const char *profile, MAPIUID *u
 		IMsgServiceAdmin2_Release(sa2);
 	}
 	if (SUCCEEDED(hr) && mailbox) {
-		SPropValue v;
-		memset(&v, 0, sizeof v);
-		v.ulPropTag = PR_MAPIX_STORE_PATH_A;
-		v.Value.lpszA = (LPSTR)mailbox;
-		hr = IMsgServiceAdmin_ConfigureMsgService(sa, uid, 0, 0, 1, &v);
+		SPropValue v[2];
+		memset(v, 0, sizeof v);
+		v[0].ulPropTag = PR_MAPIX_STORE_PATH_A;
+		v[0].Value.lpszA = (LPSTR)mailbox;
+		v[1].ulPropTag = PR_MAPIX_STORE_CREATE;
+		v[1].Value.b = TRUE;
+		hr = IMsgServiceAdmin_ConfigureMsgService(sa, uid, 0, 0, 2, v);
 	}
 	IMsgServiceAdmin_Release(sa);
 	return hr;
@@ -200,6 +203,7 @@ typedef struct result {
 	int lost_configurations; /* configured, but the path is not in the profile */
 	int lost_catalog;        /* catalog edits that returned S_OK but are gone */
 	int lost_shared;         /* services added to the shared profile that are gone */
+	int failed_logons;       /* configured profiles that did not log on and open their store */
 	BOOL catalog_parses;
 } result;
 
@@ -241,6 +245,9 @@ static result race(const char *tag, BOOL locking, unsigned delay_ms, int iters, 
 	assert_non_null(base);
 	r.base = base;
 	snprintf(r.profile_dir, sizeof r.profile_dir, "%s/config/profiles", base);
+	char maildir[4096];
+	snprintf(maildir, sizeof maildir, "%s/mail", base);
+	assert_int_equal(mkdir(maildir, 0700), 0);
 	r.iters = iters > MAXIT ? MAXIT : iters;
 	r.seconds = seconds;
 	r.mem = mmap(NULL, sizeof *r.mem, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -315,6 +322,23 @@ static result race(const char *tag, BOOL locking, unsigned delay_ms, int iters, 
 						res.lost_configurations++;
 					mapix_profile_free(mp);
 				}
+				if (locking && s->configure == S_OK) {
+					/* The profile is usable: it logs on and opens its store. */
+					LPMAPISESSION ses = NULL;
+					LPMDB mdb = NULL;
+					HRESULT lhr = MAPILogonEx(0, (LPTSTR)profile, NULL, MAPI_EXTENDED | MAPI_NEW_SESSION, &ses);
+					if (SUCCEEDED(lhr))
+						lhr = ses->lpVtbl->OpenMsgStore(ses, 0, 0, NULL, NULL, MAPI_BEST_ACCESS, &mdb);
+					if (FAILED(lhr) && res.failed_logons++ == 0)
+						print_message("first failed logon: %s: 0x%08X %s\n", profile, (unsigned)lhr,
+						              MAPIXGetLastErrorText());
+					if (mdb)
+						mdb->lpVtbl->Release(mdb);
+					if (ses) {
+						ses->lpVtbl->Logoff(ses, 0, 0, 0);
+						ses->lpVtbl->Release(ses);
+					}
+				}
 				if (s->catalog == S_OK)
 					res.lost_catalog += !cat || !mapix_svccat_get(cat, "Services", service) ||
 					                    !mapix_svccat_get(cat, service, "Providers") ||
@@ -331,9 +355,9 @@ static result race(const char *tag, BOOL locking, unsigned delay_ms, int iters, 
 	mapix_test_rmtree(base);
 	free(base);
 	print_message("%s: %d iterations, %d failed calls, lost: %d profiles, %d configurations, %d catalog entries, "
-	              "%d shared services\n",
+	              "%d shared services; %d failed logons\n",
 	              tag, res.attempts, res.failed_calls, res.lost_profiles, res.lost_configurations, res.lost_catalog,
-	              res.lost_shared);
+	              res.lost_shared, res.failed_logons);
 	return res;
 }
 
@@ -349,6 +373,7 @@ static void test_race_locked(void **state)
 	assert_int_equal(res.lost_configurations, 0);
 	assert_int_equal(res.lost_catalog, 0);
 	assert_int_equal(res.lost_shared, 0);
+	assert_int_equal(res.failed_logons, 0);
 }
 
 /* Proves the test can fail: without the lock, concurrent read-modify-write
