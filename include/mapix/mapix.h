@@ -133,6 +133,9 @@ STDAPI MAPIXRevertToSelf(void);
 STDAPI_(const char *) MAPIXGetLastErrorText(void);
 /* The HRESULT of that failure (S_OK when none). */
 STDAPI_(HRESULT) MAPIXGetLastErrorCode(void);
+/* The symbolic name of a status code ("MAPI_E_NOT_FOUND"), or its hex form
+ * ("0x8004ABCD") for codes mapix does not name. */
+STDAPI_(const char *) MAPIXErrorName(HRESULT hr);
 
 MAPIX_END_DECLS
 

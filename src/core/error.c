@@ -295,3 +295,8 @@ HRESULT mapix_error_to_mapierror(HRESULT hResult, ULONG ulFlags, const char *com
 	*lppMAPIError = err;
 	return S_OK;
 }
+
+STDAPI_(const char *) MAPIXErrorName(HRESULT hr)
+{
+	return mapix_error_name(hr);
+}

@@ -1,7 +1,9 @@
 /*
  * cli.h — what the subcommands of `mapix` share: the dispatcher's command
- * table, one option parser, and error reporting (one line naming what
- * failed and why, then a non-zero exit).
+ * table, one option parser, error reporting (one line naming what failed
+ * and why, then a non-zero exit), addressing mailboxes and folders, and
+ * printing property values. Everything here sits on libmapix's public API
+ * only (curl's rule: the tool is a client of the library like any other).
  */
 #ifndef MAPIX_CLI_H
 #define MAPIX_CLI_H
@@ -9,6 +11,11 @@
 #include <stdio.h>
 
 #include <mapix/mapix.h>
+
+/* Exit statuses of every subcommand. */
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAILURE 1 /* a MAPI call failed, or `check` found a problem */
+#define CLI_EXIT_USAGE 2   /* bad command line, including a bad --where */
 
 /* How the mailbox is addressed, the same for every subcommand (design.md):
  *   --mailbox PATH                a local mailbox file
@@ -20,6 +27,11 @@ typedef struct cli_mailbox {
 	const char *profile;
 } cli_mailbox;
 
+/* The option specs every mailbox-reading subcommand accepts; spread into an
+ * option table with CLI_MAILBOX_OPTIONS(&mb). */
+#define CLI_MAILBOX_OPTIONS(mb)                                                                            \
+	{"mailbox", 1, &(mb)->mailbox}, {"server", 1, &(mb)->server}, { "profile", 1, &(mb)->profile }
+
 /* An option spec: name without dashes, whether it takes a value, where the
  * value (or "1" for a flag) goes. */
 typedef struct cli_option {
@@ -29,18 +41,75 @@ typedef struct cli_option {
 } cli_option;
 
 /* Parses argv (after the subcommand words) against opts; positional
- * arguments are collected into *positional (argv-owned). Returns 0, or
- * prints a one-line error and returns 2. */
+ * arguments are collected into *positional (argv-owned; free the array).
+ * Returns 0, or prints a one-line error and returns 2 (*positional is then
+ * NULL). */
 int cli_parse(int argc, char **argv, const cli_option *opts, const char ***positional, int *npositional);
 
 /* Opens the addressed mailbox (flags as for MAPIXOpenLocalStore). On
- * failure prints the one-line error and returns NULL. */
-LPMDB cli_open_mailbox(const cli_mailbox *mb, ULONG flags);
+ * failure prints the one-line error and returns NULL with *rc set to the
+ * exit status (1 for a failed open, 2 for a bad or unsupported address). */
+LPMDB cli_open_mailbox(const cli_mailbox *mb, ULONG flags, int *rc);
 
-/* Prints "mapix: <what>: <message> (<code>)" for a failed call; returns 1. */
+/* Prints "mapix: <what>: <message> (<CODE NAME>)" for a failed call, where
+ * the message is the library's last error text (its leading "<what>: " is
+ * not repeated); returns 1. */
 int cli_fail(const char *what, HRESULT hr);
 /* Prints "mapix: <message>"; returns 2 (usage errors). */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "mapix: <message>"; returns 1 (failures found by the tool itself). */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- objects (cli_object.c) ----------------------------------------------------- */
+
+/* Opens the folder at path: "/" is the root folder, "/A/B" starts at the
+ * root, "A/B" at the IPM subtree (Top of Information Store); names compare
+ * without regard to case, "\/" stands for a slash inside a name. Prints the
+ * one-line error on failure (rc 1: not found or a failed call). */
+HRESULT cli_open_folder(LPMDB mdb, const char *mailbox, const char *path, LPMAPIFOLDER *lppFolder);
+
+/* Parses hex digits (even count, optional "0x") into a MAPIAllocateBuffer'd
+ * buffer. Returns FALSE for anything else. */
+BOOL cli_parse_hex(const char *hex, ULONG *lpcb, LPBYTE *lppb);
+
+/* Opens any object of the mailbox by entry ID, read-only (IMsgStore::
+ * OpenEntry). *lpulObjType gets MAPI_STORE, MAPI_FOLDER, MAPI_MESSAGE... */
+HRESULT cli_open_entry(LPMDB mdb, ULONG cb, LPENTRYID eid, ULONG *lpulObjType, LPUNKNOWN *lppUnk);
+
+/* ---- property values (cli_format.c) --------------------------------------------- */
+
+/* A growing string buffer; text is always NUL-terminated (or NULL when empty
+ * and never written). */
+typedef struct cli_buf {
+	char *text;
+	size_t len, cap;
+	int oom;
+} cli_buf;
+void cli_buf_add(cli_buf *b, const char *s, size_t n);
+void cli_buf_addf(cli_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_buf_free(cli_buf *b);
+static inline const char *cli_buf_str(const cli_buf *b)
+{
+	return b->text ? b->text : "";
+}
+
+/* How a value is written: in `show` listings a PT_LONG also shows its hex
+ * (flags read better so); in table cells (CLI_FMT_CELL) numbers are plain and
+ * a missing value (PT_ERROR MAPI_E_NOT_FOUND) is empty. */
+#define CLI_FMT_CELL 0x1
+/* Appends v formatted by its type: strings (UTF-8, \n \t \\ and other
+ * control characters escaped), binaries as upper-case hex, PT_SYSTIME as ISO
+ * 8601 UTC, MV values as [a, b] (strings quoted), PT_ERROR as the code name. */
+void cli_format_value(cli_buf *b, const SPropValue *v, ULONG flags);
+/* ISO 8601 UTC ("2024-03-01T12:00:00Z"; fractions of a second when non-zero). */
+void cli_format_time(cli_buf *b, FILETIME ft);
+/* "{00062008-0000-0000-C000-000000000046}" */
+void cli_format_guid(cli_buf *b, const GUID *g);
+
+/* The display name of a property tag: the PR_ name, or "0x%04X" of the id. */
+const char *cli_tag_label(ULONG tag, char buf[16]);
+
+/* ---- commands ------------------------------------------------------------------- */
 
 typedef struct cli_command {
 	const char *name;
@@ -49,5 +118,8 @@ typedef struct cli_command {
 } cli_command;
 
 int cmd_store(int argc, char **argv);
+int cmd_store_ls(int argc, char **argv);
+int cmd_store_show(int argc, char **argv);
+int cmd_store_check(int argc, char **argv);
 
 #endif

@@ -1,8 +1,12 @@
 /*
- * cmd_store.c — `mapix store create|backup`: making and copying mailboxes.
+ * cmd_store.c — `mapix store`: the dispatcher of the mailbox subcommands and
+ * the two that make files, `create` and `backup`. The readers live in their
+ * own files: cmd_store_ls.c, cmd_store_show.c, cmd_store_check.c.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <mapix/mapixstore.h>
 
@@ -11,62 +15,86 @@
 static void store_usage(FILE *out)
 {
 	fprintf(out, "usage: mapix store create --mailbox PATH\n"
-	             "       mapix store backup --mailbox PATH DEST\n");
+	             "       mapix store ls     --mailbox PATH [--folder PATH [--columns LIST] [--sort KEYS]\n"
+	             "                          [--where EXPR] [--limit N] [--associated] [--tsv]]\n"
+	             "       mapix store show   --mailbox PATH [--folder PATH [--index N] | --entryid HEX]\n"
+	             "                          [--recipients] [--attachments]\n"
+	             "       mapix store check  --mailbox PATH [--quiet]\n"
+	             "       mapix store backup --mailbox PATH DEST\n"
+	             "\n"
+	             "A mailbox is --mailbox PATH (a local file); --mailbox NAME --server ADDR and\n"
+	             "--profile NAME are accepted but not available yet. See docs/cli.md.\n");
 }
 
 static int store_create(int argc, char **argv)
 {
 	cli_mailbox mb = {0};
 	const char **pos;
-	int npos;
-	const cli_option opts[] = {{"mailbox", 1, &mb.mailbox}, {NULL, 0, NULL}};
-	int rc = cli_parse(argc, argv, opts, &pos, &npos);
-	free(pos);
-	if (rc)
+	int npos, rc;
+	const cli_option opts[] = {CLI_MAILBOX_OPTIONS(&mb), {NULL, 0, NULL}};
+	if ((rc = cli_parse(argc, argv, opts, &pos, &npos)))
 		return rc;
+	free(pos);
 	if (npos)
 		return cli_usage_error("store create: unexpected argument");
-	LPMDB mdb = cli_open_mailbox(&mb, MDB_WRITE | MAPIX_STORE_CREATE);
+	/* Creating never means opening an existing mailbox: a typo must not
+	 * report success over someone's mail. */
+	struct stat st;
+	if (mb.mailbox && !mb.server && !mb.profile && stat(mb.mailbox, &st) == 0)
+		return cli_error("%s: already exists", mb.mailbox);
+	LPMDB mdb = cli_open_mailbox(&mb, MDB_WRITE | MAPIX_STORE_CREATE, &rc);
 	if (!mdb)
-		return 1;
-	mdb->lpVtbl->Release(mdb);
+		return rc;
+	IMsgStore_Release(mdb);
 	printf("created %s\n", mb.mailbox);
-	return 0;
+	return CLI_EXIT_OK;
 }
 
 static int store_backup(int argc, char **argv)
 {
 	cli_mailbox mb = {0};
 	const char **pos;
-	int npos;
-	const cli_option opts[] = {{"mailbox", 1, &mb.mailbox}, {NULL, 0, NULL}};
-	int rc = cli_parse(argc, argv, opts, &pos, &npos);
+	int npos, rc;
+	const cli_option opts[] = {CLI_MAILBOX_OPTIONS(&mb), {NULL, 0, NULL}};
+	if ((rc = cli_parse(argc, argv, opts, &pos, &npos)))
+		return rc;
 	const char *dest = npos == 1 ? pos[0] : NULL;
 	free(pos);
-	if (rc)
-		return rc;
 	if (!dest)
 		return cli_usage_error("store backup: give exactly one destination file");
-	LPMDB mdb = cli_open_mailbox(&mb, 0);
+	LPMDB mdb = cli_open_mailbox(&mb, 0, &rc);
 	if (!mdb)
-		return 1;
+		return rc;
 	HRESULT hr = MAPIXBackupStore(mdb, dest);
-	mdb->lpVtbl->Release(mdb);
+	IMsgStore_Release(mdb);
 	if (FAILED(hr))
 		return cli_fail(dest, hr);
 	printf("backed up %s to %s\n", mb.mailbox, dest);
-	return 0;
+	return CLI_EXIT_OK;
 }
 
 int cmd_store(int argc, char **argv)
 {
-	if (argc < 1 || strcmp(argv[0], "--help") == 0) {
+	static const cli_command subs[] = {
+		{"create", "make a new mailbox file", store_create},
+		{"ls", "list folders, or a folder's messages", cmd_store_ls},
+		{"show", "print every property of an object", cmd_store_show},
+		{"check", "verify a mailbox's integrity and counts", cmd_store_check},
+		{"backup", "copy a mailbox online", store_backup},
+	};
+	if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
 		store_usage(argc < 1 ? stderr : stdout);
-		return argc < 1 ? 2 : 0;
+		return argc < 1 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
 	}
-	if (strcmp(argv[0], "create") == 0)
-		return store_create(argc - 1, argv + 1);
-	if (strcmp(argv[0], "backup") == 0)
-		return store_backup(argc - 1, argv + 1);
-	return cli_usage_error("store: unknown subcommand '%s'", argv[0]);
+	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
+		if (strcmp(argv[0], subs[i].name) != 0)
+			continue;
+		for (int j = 1; j < argc; j++)
+			if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0) {
+				store_usage(stdout);
+				return CLI_EXIT_OK;
+			}
+		return subs[i].run(argc - 1, argv + 1);
+	}
+	return cli_usage_error("store: unknown subcommand '%s' (see 'mapix store --help')", argv[0]);
 }

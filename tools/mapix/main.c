@@ -26,8 +26,26 @@ static void usage(FILE *out)
 int cli_fail(const char *what, HRESULT hr)
 {
 	const char *text = MAPIXGetLastErrorText();
-	fprintf(stderr, "mapix: %s: %s (0x%08X)\n", what, text && *text ? text : "failed", (unsigned)hr);
-	return 1;
+	size_t wlen = strlen(what);
+	/* Library messages usually name the file already ("PATH: no such
+	 * mailbox"); say it once. */
+	if (text && strncmp(text, what, wlen) == 0 && strncmp(text + wlen, ": ", 2) == 0)
+		text += wlen + 2;
+	if (!text || !*text || MAPIXGetLastErrorCode() != hr)
+		text = "failed";
+	fprintf(stderr, "mapix: %s: %s (%s)\n", what, text, MAPIXErrorName(hr));
+	return CLI_EXIT_FAILURE;
+}
+
+int cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("mapix: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CLI_EXIT_FAILURE;
 }
 
 int cli_usage_error(const char *fmt, ...)
@@ -38,7 +56,7 @@ int cli_usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	return 2;
+	return CLI_EXIT_USAGE;
 }
 
 int cli_parse(int argc, char **argv, const cli_option *opts, const char ***positional, int *npositional)
@@ -64,29 +82,47 @@ int cli_parse(int argc, char **argv, const cli_option *opts, const char ***posit
 		for (const cli_option *p = opts; p && p->name; p++)
 			if (strlen(p->name) == len && strncmp(p->name, name, len) == 0)
 				o = p;
+		int rc = 0;
 		if (!o)
-			return cli_usage_error("unknown option --%.*s", (int)len, name);
-		if (!o->takes_value) {
+			rc = cli_usage_error("unknown option --%.*s", (int)len, name);
+		else if (!o->takes_value) {
 			if (eq)
-				return cli_usage_error("--%s takes no value", o->name);
-			*o->value = "1";
+				rc = cli_usage_error("--%s takes no value", o->name);
+			else
+				*o->value = "1";
 		} else if (eq) {
 			*o->value = eq + 1;
 		} else if (i + 1 < argc) {
 			*o->value = argv[++i];
 		} else {
-			return cli_usage_error("--%s needs a value", o->name);
+			rc = cli_usage_error("--%s needs a value", o->name);
+		}
+		if (rc) {
+			free(*positional);
+			*positional = NULL;
+			*npositional = 0;
+			return rc;
 		}
 	}
 	return 0;
 }
 
-LPMDB cli_open_mailbox(const cli_mailbox *mb, ULONG flags)
+/* The one place that turns a mailbox address into an open store. Profiles
+ * (--profile) and mapixd accounts (--mailbox NAME --server ADDR) are parsed
+ * today so that scripts can be written against the final syntax; they answer
+ * with a clear "not available yet" until the subsystem's profiles and the
+ * remote provider exist, and will be opened here then. */
+LPMDB cli_open_mailbox(const cli_mailbox *mb, ULONG flags, int *rc)
 {
 	LPMDB mdb = NULL;
 	HRESULT hr;
+	*rc = CLI_EXIT_USAGE;
+	if (mb->profile && (mb->mailbox || mb->server)) {
+		cli_usage_error("--profile cannot be combined with --mailbox or --server");
+		return NULL;
+	}
 	if (mb->profile) {
-		cli_usage_error("--profile: profiles are not available in this build yet");
+		cli_usage_error("--profile %s: opening a profile's store is not available yet", mb->profile);
 		return NULL;
 	}
 	if (!mb->mailbox) {
@@ -94,14 +130,19 @@ LPMDB cli_open_mailbox(const cli_mailbox *mb, ULONG flags)
 		return NULL;
 	}
 	if (mb->server) {
-		cli_usage_error("--server: mapixd is not available in this build yet");
+		cli_usage_error("--server %s: mailboxes hosted by mapixd are not available yet", mb->server);
+		return NULL;
+	}
+	if (!*mb->mailbox) {
+		cli_usage_error("--mailbox: empty path");
 		return NULL;
 	}
 	hr = MAPIXOpenLocalStore(mb->mailbox, flags, &mdb);
 	if (FAILED(hr)) {
-		cli_fail(mb->mailbox, hr);
+		*rc = cli_fail(mb->mailbox, hr);
 		return NULL;
 	}
+	*rc = CLI_EXIT_OK;
 	return mdb;
 }
 
