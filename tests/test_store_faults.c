@@ -113,6 +113,7 @@ static void checkpoint(const char *path)
 {
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(mapix_collation_register_sqlite(db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	char side[4200];
@@ -569,6 +570,8 @@ static void integrity_ok(const char *path)
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	/* The schema's indexes use mapix's collations; integrity_check needs them. */
+	assert_int_equal(mapix_collation_register_sqlite(db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	const char *res = (const char *)sqlite3_column_text(st, 0);

@@ -330,6 +330,16 @@ HRESULT local_db_open(const char *path, ULONG flags, local_db **out, int *create
 	}
 	if (FAILED(hr = local_db_exec(d, "PRAGMA synchronous = FULL")))
 		goto fail;
+	/* Test hook: a mailbox that cannot grow past N pages behaves exactly
+	 * like a full disk (SQLITE_FULL), so tests can prove that a failed
+	 * SaveChanges leaves nothing half-written without filling a disk. */
+	const char *max_pages = getenv("MAPIX_TEST_MAX_PAGE_COUNT");
+	if (max_pages && *max_pages) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lu", strtoul(max_pages, NULL, 10));
+		if (FAILED(hr = local_db_exec(d, sql)))
+			goto fail;
+	}
 	if (mapix_collation_register_sqlite(d->db) != SQLITE_OK) {
 		hr = local_db_error(d, SQLITE_ERROR, "registering the collation");
 		goto fail;
