@@ -32,6 +32,21 @@ STDAPI MAPIXOpenLocalStore(LPCSTR lpszPath, ULONG ulFlags, LPMDB *lppMDB);
  * destination exists. */
 STDAPI MAPIXBackupStore(LPMDB lpMDB, LPCSTR lpszDestPath);
 
+/*
+ * Batches, for importers: between MAPIXBeginStoreBatch and
+ * MAPIXCommitStoreBatch every SaveChanges on the store's objects joins one
+ * write transaction (each message still all-or-nothing: a failed
+ * SaveChanges is undone alone). Nothing is durable, and no notification is
+ * sent, before MAPIXCommitStoreBatch returns S_OK; MAPIXAbortStoreBatch
+ * drops the whole batch. The batch belongs to the store (its logon), not
+ * to a thread, and holds the mailbox's write lock: keep batches to a few
+ * thousand messages so other writers and checkpoints are not held up.
+ * Local stores only (MAPI_E_NO_SUPPORT elsewhere).
+ */
+STDAPI MAPIXBeginStoreBatch(LPMDB lpMDB);
+STDAPI MAPIXCommitStoreBatch(LPMDB lpMDB);
+STDAPI MAPIXAbortStoreBatch(LPMDB lpMDB);
+
 /* The change journal: every create, modify, move and delete of a folder or
  * message, numbered by change numbers in commit order. QueryInterface a
  * mapix IMsgStore for IID_IMAPIXChangeJournal. */

@@ -225,7 +225,8 @@ HRESULT local_atts_write(local_db *db, uint64_t mid, const local_attset *as, uin
 				hr = delete_attachment_db(db, aid, depth);
 			continue;
 		}
-		if (e->is_new || !aid) {
+		BOOL fresh = e->is_new || !aid;
+		if (fresh) {
 			/* A complete attachment replaces one stored under its number. */
 			sqlite3_stmt *st;
 			uint64_t *old = NULL;
@@ -245,7 +246,7 @@ HRESULT local_atts_write(local_db *db, uint64_t mid, const local_attset *as, uin
 		} else if (!e->staged) {
 			continue;
 		}
-		hr = local_changes_flush(db, aid, e->changes, e->n_changes);
+		hr = local_changes_flush(db, aid, e->changes, e->n_changes, fresh);
 		if (SUCCEEDED(hr) && e->embedded)
 			hr = local_msgstate_write_embedded(db, e->embedded, aid, cn, depth + 1);
 	}

@@ -35,7 +35,10 @@ HRESULT local_db_error(local_db *d, int rc, const char *what)
 {
 	const char *path = d && d->path ? d->path : "(mailbox)";
 	int sys = d && d->db ? sqlite3_system_errno(d->db) : errno;
-	const char *msg = d && d->db ? sqlite3_errmsg(d->db) : sqlite3_errstr(rc);
+	/* The connection's message only describes rc when it is the
+	 * connection's own last error (callers also pass codes they chose). */
+	const char *msg = d && d->db && (sqlite3_errcode(d->db) & 0xFF) == (rc & 0xFF) ? sqlite3_errmsg(d->db)
+	                                                                              : sqlite3_errstr(rc);
 	HRESULT hr;
 
 	switch (rc & 0xFF) {
@@ -134,8 +137,16 @@ HRESULT local_db_exec(local_db *d, const char *sql)
 
 HRESULT local_db_begin_write(local_db *d)
 {
-	if (d->in_write++ > 0)
+	if (d->in_write > 0) {
+		/* Nested: a savepoint, so that a failure inside (one message of a
+		 * batch) can be undone without losing the outer work. */
+		int rc = sqlite3_exec(d->db, "SAVEPOINT nested", NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			return local_db_error(d, rc, "starting a nested transaction");
+		d->in_write++;
 		return S_OK;
+	}
+	d->in_write++;
 	int rc = sqlite3_exec(d->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		d->in_write = 0;
@@ -148,8 +159,10 @@ HRESULT local_db_commit(local_db *d)
 {
 	if (d->in_write == 0)
 		return mapix_error(MAPI_E_CALL_FAILED, "%s: commit without a transaction", d->path);
-	if (--d->in_write > 0)
-		return S_OK;
+	if (--d->in_write > 0) {
+		int rc = sqlite3_exec(d->db, "RELEASE nested", NULL, NULL, NULL);
+		return rc == SQLITE_OK ? S_OK : local_db_error(d, rc, "ending a nested transaction");
+	}
 	int rc = sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		HRESULT hr = local_db_error(d, rc, "committing");
@@ -167,6 +180,13 @@ void local_db_rollback(local_db *d)
 {
 	if (d->in_write == 0)
 		return;
+	if (d->in_write > 1) {
+		/* Undo the innermost level only; the caller's outer levels go on. */
+		sqlite3_exec(d->db, "ROLLBACK TO nested", NULL, NULL, NULL);
+		sqlite3_exec(d->db, "RELEASE nested", NULL, NULL, NULL);
+		d->in_write--;
+		return;
+	}
 	d->in_write = 0;
 	if (!sqlite3_get_autocommit(d->db))
 		sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
@@ -329,6 +349,11 @@ HRESULT local_db_open(const char *path, ULONG flags, local_db **out, int *create
 			goto fail;
 	}
 	if (FAILED(hr = local_db_exec(d, "PRAGMA synchronous = FULL")))
+		goto fail;
+	/* 16 MiB of page cache per connection: a batch of messages touches the
+	 * messages table's sort indexes; with SQLite's default 2 MiB the pages
+	 * spill to the WAL before the commit and are written twice. */
+	if (FAILED(hr = local_db_exec(d, "PRAGMA cache_size = -16384")))
 		goto fail;
 	/* Test hook: a mailbox that cannot grow past N pages behaves exactly
 	 * like a full disk (SQLITE_FULL), so tests can prove that a failed

@@ -19,7 +19,6 @@
 
 #include <mapix/mapidefs.h>
 
-#define LOCAL_SCHEMA_VERSION 1
 /* Busy wait bound for a writer blocked by another process (ms), then MAPI_E_TIMEOUT. */
 #define LOCAL_BUSY_TIMEOUT_MS 10000
 /* The store object's own properties live under this object id. */

@@ -438,148 +438,40 @@ static local_object *same_store_folder(local_object *o, LPVOID dest)
 
 /* ---- IMAPIContainer ---------------------------------------------------------------- */
 
+/* Contents and hierarchy tables live in local-table*.c: contents tables page
+ * through the database, search folders' contents are searches over the
+ * folders they name (local-search.c). */
 static HRESULT folder_GetContentsTable(IMAPIFolder *This, ULONG ulFlags, LPMAPITABLE *lppTable)
 {
-	LOCAL_CHECK_CALLER(This, "folder_GetContentsTable");
-	static const char sel[] = "SELECT mid FROM messages WHERE fid = ?1 AND associated = ?2 ORDER BY mid";
-	static const SizedSPropTagArray(8, cols) = {
-		8, {PR_INSTANCE_KEY, PR_ENTRYID, PR_SUBJECT_W, PR_MESSAGE_CLASS_W, PR_MESSAGE_FLAGS, PR_MESSAGE_SIZE,
-		    PR_MESSAGE_DELIVERY_TIME, PR_SENDER_NAME_W}};
 	local_object *o = FOLDER(This);
 	local_db *db = o->logon->db;
-	LPTABLEDATA td = NULL;
-	uint64_t *mids = NULL;
-	size_t n = 0, cap = 0;
-	sqlite3_stmt *st;
+	BOOL is_search = FALSE;
 	HRESULT hr;
 
 	if (!lppTable)
 		return mapix_error(MAPI_E_INVALID_PARAMETER, "GetContentsTable: lppTable is NULL");
+	*lppTable = NULL;
 	if (ulFlags & ~(MAPI_ASSOCIATED | MAPI_UNICODE | MAPI_DEFERRED_ERRORS | SHOW_SOFT_DELETES))
 		return mapix_error(MAPI_E_UNKNOWN_FLAGS, "GetContentsTable: unknown flags 0x%08X", (unsigned)ulFlags);
 	local_db_lock(db);
-	hr = local_db_begin_read(db);
-	if (SUCCEEDED(hr) && SUCCEEDED(hr = local_db_prepare(db, sel, &st))) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)o->id);
-		sqlite3_bind_int(st, 2, (ulFlags & MAPI_ASSOCIATED) ? 1 : 0);
-		int rc;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			if (n == cap) {
-				uint64_t *bigger = realloc(mids, (cap = cap ? cap * 2 : 64) * sizeof *mids);
-				if (!bigger) {
-					rc = SQLITE_NOMEM;
-					break;
-				}
-				mids = bigger;
-			}
-			mids[n++] = (uint64_t)sqlite3_column_int64(st, 0);
-		}
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			hr = local_db_error(db, rc, "listing messages");
-	}
-	local_db_end_read(db);
+	hr = local_search_is_search_folder(db, o->id, &is_search);
 	local_db_unlock(db);
-
-	if (SUCCEEDED(hr))
-		hr = local_table_new((const SPropTagArray *)&cols, &td);
-	for (size_t i = 0; SUCCEEDED(hr) && i < n; i++) {
-		local_object *m;
-		local_db_lock(db);
-		hr = local_message_open(o->logon, o->id, mids[i], 0, &m);
-		local_db_unlock(db);
-		if (hr == MAPI_E_NOT_FOUND || hr == MAPI_E_OBJECT_DELETED) {
-			hr = S_OK; /* deleted meanwhile */
-			continue;
-		}
-		if (FAILED(hr))
-			break;
-		hr = local_table_add_object(td, (LPMAPIPROP)m, ulFlags, NULL, 0, mids[i]);
-		local_prop_Release(m);
-	}
-	free(mids);
-	if (FAILED(hr)) {
-		if (td)
-			ITableData_Release(td);
+	if (FAILED(hr))
 		return hr;
-	}
-	return local_table_view(td, lppTable);
-}
-
-/* Adds the subfolders of fid (depth-first when recursive) to the table. */
-static HRESULT add_children(local_object *o, LPTABLEDATA td, uint64_t fid, ULONG ulFlags, LONG depth)
-{
-	static const char sel[] = "SELECT fid FROM folders WHERE parent_fid = ?1 ORDER BY fid";
-	local_db *db = o->logon->db;
-	uint64_t *kids = NULL;
-	size_t n = 0, cap = 0;
-	sqlite3_stmt *st;
-	HRESULT hr;
-
-	if (depth >= LOCAL_MAX_FOLDER_DEPTH)
-		return mapix_error(MAPI_E_TOO_COMPLEX, "%s: folder tree deeper than %d", db->path, LOCAL_MAX_FOLDER_DEPTH);
-	local_db_lock(db);
-	hr = local_db_prepare(db, sel, &st);
-	if (SUCCEEDED(hr)) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)fid);
-		int rc;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			if (n == cap) {
-				uint64_t *bigger = realloc(kids, (cap = cap ? cap * 2 : 16) * sizeof *kids);
-				if (!bigger) {
-					rc = SQLITE_NOMEM;
-					break;
-				}
-				kids = bigger;
-			}
-			kids[n++] = (uint64_t)sqlite3_column_int64(st, 0);
-		}
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			hr = local_db_error(db, rc, "listing folders");
-	}
-	local_db_unlock(db);
-	for (size_t i = 0; SUCCEEDED(hr) && i < n; i++) {
-		local_object *f;
-		local_db_lock(db);
-		hr = local_folder_open(o->logon, kids[i], 0, &f);
-		local_db_unlock(db);
-		if (hr == MAPI_E_NOT_FOUND) {
-			hr = S_OK;
-			continue;
-		}
-		if (FAILED(hr))
-			break;
-		SPropValue extra = {.ulPropTag = PR_DEPTH, .Value.l = depth};
-		hr = local_table_add_object(td, (LPMAPIPROP)f, ulFlags, &extra, 1, kids[i]);
-		local_prop_Release(f);
-		if (SUCCEEDED(hr) && (ulFlags & CONVENIENT_DEPTH))
-			hr = add_children(o, td, kids[i], ulFlags, depth + 1);
-	}
-	free(kids);
-	return hr;
+	if (is_search)
+		return local_search_contents(o, ulFlags, lppTable);
+	return local_table_open_contents(o->logon, o->id, ulFlags, NULL, 0, NULL, lppTable);
 }
 
 static HRESULT folder_GetHierarchyTable(IMAPIFolder *This, ULONG ulFlags, LPMAPITABLE *lppTable)
 {
-	LOCAL_CHECK_CALLER(This, "folder_GetHierarchyTable");
-	static const SizedSPropTagArray(7, cols) = {
-		7, {PR_INSTANCE_KEY, PR_ENTRYID, PR_DISPLAY_NAME_W, PR_DEPTH, PR_CONTENT_COUNT, PR_CONTENT_UNREAD,
-		    PR_SUBFOLDERS}};
 	local_object *o = FOLDER(This);
-	LPTABLEDATA td;
-	HRESULT hr;
 	if (!lppTable)
 		return mapix_error(MAPI_E_INVALID_PARAMETER, "GetHierarchyTable: lppTable is NULL");
+	*lppTable = NULL;
 	if (ulFlags & ~(CONVENIENT_DEPTH | MAPI_UNICODE | MAPI_DEFERRED_ERRORS | SHOW_SOFT_DELETES))
 		return mapix_error(MAPI_E_UNKNOWN_FLAGS, "GetHierarchyTable: unknown flags 0x%08X", (unsigned)ulFlags);
-	if (FAILED(hr = local_table_new((const SPropTagArray *)&cols, &td)))
-		return hr;
-	if (FAILED(hr = add_children(o, td, o->id, ulFlags, 0))) {
-		ITableData_Release(td);
-		return hr;
-	}
-	return local_table_view(td, lppTable);
+	return local_table_open_hierarchy(o->logon, o->id, ulFlags, lppTable);
 }
 
 static HRESULT folder_OpenEntry(IMAPIFolder *This, ULONG cbEntryID, LPENTRYID lpEntryID, LPCIID lpInterface,
@@ -607,15 +499,13 @@ static HRESULT folder_OpenEntry(IMAPIFolder *This, ULONG cbEntryID, LPENTRYID lp
 static HRESULT folder_SetSearchCriteria(IMAPIFolder *This, LPSRestriction lpRestriction, LPENTRYLIST lpContainerList,
                                         ULONG ulSearchFlags)
 {
-	LOCAL_CHECK_CALLER(This, "folder_SetSearchCriteria");
-	return mapix_error(MAPI_E_NO_SUPPORT, "SetSearchCriteria: search folders are not available yet");
+	return local_search_set(FOLDER(This), lpRestriction, lpContainerList, ulSearchFlags);
 }
 
 static HRESULT folder_GetSearchCriteria(IMAPIFolder *This, ULONG ulFlags, LPSRestriction *lppRestriction,
                                         LPENTRYLIST *lppContainerList, ULONG *lpulSearchState)
 {
-	LOCAL_CHECK_CALLER(This, "folder_GetSearchCriteria");
-	return mapix_error(MAPI_E_NO_SUPPORT, "GetSearchCriteria: search folders are not available yet");
+	return local_search_get(FOLDER(This), ulFlags, lppRestriction, lppContainerList, lpulSearchState);
 }
 
 /* ---- IMAPIFolder: messages ------------------------------------------------------------ */

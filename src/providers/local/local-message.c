@@ -23,6 +23,7 @@
 #include "core/error.h"
 #include "local-message.h"
 #include "local-schema.h"
+#include "local-table.h"
 
 #define MSG(This) ((local_object *)(This))
 
@@ -146,15 +147,15 @@ HRESULT local_changes_copy(const local_change *src, ULONG n, local_change **dst,
 	return S_OK;
 }
 
-HRESULT local_changes_flush(local_db *db, uint64_t obj, const local_change *c, ULONG n)
+HRESULT local_changes_flush(local_db *db, uint64_t obj, const local_change *c, ULONG n, BOOL fresh)
 {
 	HRESULT hr = S_OK;
 	for (ULONG i = 0; SUCCEEDED(hr) && i < n; i++) {
 		if (c[i].stream_fd >= 0)
 			hr = local_props_write_stream(db, obj, c[i].tag, c[i].stream_fd, c[i].stream_size);
 		else if (c[i].value)
-			hr = local_props_write(db, obj, c[i].value);
-		else
+			hr = fresh ? local_props_insert(db, obj, c[i].value) : local_props_write(db, obj, c[i].value);
+		else if (!fresh)
 			hr = local_props_delete(db, obj, c[i].tag);
 	}
 	return hr;
@@ -433,7 +434,7 @@ HRESULT local_atts_size(local_db *db, const local_attset *as, int depth, uint64_
 static HRESULT write_content(local_db *db, uint64_t mid, const local_msgstate *s, const local_change *c, ULONG n,
                              uint64_t cn, int depth)
 {
-	HRESULT hr = local_changes_flush(db, mid, c, n);
+	HRESULT hr = local_changes_flush(db, mid, c, n, s->is_new);
 	if (SUCCEEDED(hr) && s->recips.loaded && (s->recips.modified || s->is_new))
 		hr = local_recips_write(db, mid, &s->recips);
 	if (SUCCEEDED(hr) && s->atts.loaded && (s->atts.modified || s->is_new))
@@ -560,7 +561,7 @@ static HRESULT save_toplevel(local_object *o, ULONG ulFlags)
 			goto fail;
 	}
 	if (FAILED(hr = write_content(db, mid, s, o->changes, o->n_changes, cn, 0)) ||
-	    FAILED(hr = local_message_store_size(db, mid, &size)))
+	    FAILED(hr = local_message_store_size(db, mid, &size)) || FAILED(hr = local_table_sort_refresh(db, mid)))
 		goto fail;
 	if (o->is_new) {
 		BOOL unread = !s->associated && !(s->flags & MSGFLAG_READ);
@@ -704,7 +705,8 @@ HRESULT local_message_copy(local_db *db, uint64_t mid, uint64_t dest_fid, BOOL m
 	} else {
 		if (FAILED(hr = local_db_next_ids(db, 1, &nm)) ||
 		    FAILED(hr = local_journal_add(db, LOCAL_CHANGE_CREATE, MAPI_MESSAGE, nm, dest_fid, 0, &cn)) ||
-		    FAILED(hr = local_message_copy_db(db, mid, dest_fid, 0, cn, 0, &nm)))
+		    FAILED(hr = local_message_copy_db(db, mid, dest_fid, 0, cn, 0, &nm)) ||
+		    FAILED(hr = local_table_sort_refresh(db, nm)))
 			return hr;
 	}
 	if (FAILED(hr = local_folder_adjust_counts(db, dest_fid, content, unread, assoc, (int64_t)r.size)))

@@ -93,7 +93,7 @@ typedef struct local_attdata {
 HRESULT local_changes_copy(const local_change *src, ULONG n, local_change **dst, ULONG *dn);
 void local_changes_free(local_change *c, ULONG n);
 /* Writes staged changes to obj (inside a write transaction). */
-HRESULT local_changes_flush(local_db *db, uint64_t obj, const local_change *c, ULONG n);
+HRESULT local_changes_flush(local_db *db, uint64_t obj, const local_change *c, ULONG n, BOOL fresh);
 /* Size of an object's properties with the staged changes applied. */
 HRESULT local_changes_props_size(local_db *db, uint64_t obj, BOOL is_new, const local_change *c, ULONG n,
                                  uint64_t *size);

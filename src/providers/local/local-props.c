@@ -153,7 +153,21 @@ static HRESULT insert_row(local_db *db, uint64_t obj, ULONG tag, sqlite3_stmt **
 	return S_OK;
 }
 
+static HRESULT write_value(local_db *db, uint64_t obj, const SPropValue *v, BOOL fresh);
+
 HRESULT local_props_write(local_db *db, uint64_t obj, const SPropValue *v)
+{
+	return write_value(db, obj, v, FALSE);
+}
+
+HRESULT local_props_insert(local_db *db, uint64_t obj, const SPropValue *v)
+{
+	return write_value(db, obj, v, TRUE);
+}
+
+/* fresh: obj was just created, so there is no older value to clear (saves
+ * two statements per property when messages are saved). */
+static HRESULT write_value(local_db *db, uint64_t obj, const SPropValue *v, BOOL fresh)
 {
 	ULONG type = PROP_TYPE(v->ulPropTag) & ~(ULONG)MV_INSTANCE;
 	ULONG tag = local_props_normalize_tag(v->ulPropTag);
@@ -162,7 +176,7 @@ HRESULT local_props_write(local_db *db, uint64_t obj, const SPropValue *v)
 	MAPIXWIREBUF buf;
 	uint64_t size = local_props_value_size(v);
 
-	if (FAILED(hr = clear_id(db, obj, tag)))
+	if (!fresh && FAILED(hr = clear_id(db, obj, tag)))
 		return hr;
 	/* Large strings and binaries go to chunks. */
 	if ((type == PT_BINARY || type == PT_STRING8 || type == PT_UNICODE) && size >= LOCAL_LARGE_VALUE) {

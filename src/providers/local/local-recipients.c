@@ -269,7 +269,7 @@ HRESULT local_recips_write(local_db *db, uint64_t mid, const local_recipset *rs)
 		const local_recip *r = &rs->rows[i];
 		hr = insert_recipient(db, first + i, mid, r->rowid);
 		for (ULONG j = 0; SUCCEEDED(hr) && j < r->cValues; j++)
-			hr = local_props_write(db, first + i, &r->props[j]);
+			hr = local_props_insert(db, first + i, &r->props[j]);
 	}
 	return hr;
 }

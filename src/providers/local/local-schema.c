@@ -101,6 +101,72 @@ static const char *const MIGRATIONS[] = {
 	"  old_fid INTEGER,"             /* before a move */
 	"  time INTEGER NOT NULL);"
 	"CREATE INDEX changes_by_object ON changes(id);",
+	/* 1 -> 2: table support (local-table*.c, docs/store.md "Tables"). Sort
+	 * columns mirror the common sort properties so that sorted contents
+	 * tables page through an index. A missing value is the smallest integer,
+	 * which sorts before every value and keeps keyset comparisons free of
+	 * NULLs. Integer columns are kept by triggers on props, whoever writes
+	 * the value; string columns hold the first 255 characters case-folded
+	 * (so plain BINARY order is MAPIX_NOCASE order and the file needs no
+	 * custom collation), written by the message save path
+	 * (local_table_sort_refresh); lower() here folds ASCII for messages saved
+	 * before this version. n_attach mirrors the attachment count for
+	 * PR_MESSAGE_FLAGS and PR_HASATTACH. */
+	"ALTER TABLE messages ADD COLUMN n_attach INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE messages ADD COLUMN s_delivery INTEGER NOT NULL DEFAULT -9223372036854775808;"
+	"ALTER TABLE messages ADD COLUMN s_submit INTEGER NOT NULL DEFAULT -9223372036854775808;"
+	"ALTER TABLE messages ADD COLUMN s_importance INTEGER NOT NULL DEFAULT -9223372036854775808;"
+	"ALTER TABLE messages ADD COLUMN s_subject NOT NULL DEFAULT -9223372036854775808;"
+	"ALTER TABLE messages ADD COLUMN s_nsubject NOT NULL DEFAULT -9223372036854775808;"
+	"ALTER TABLE messages ADD COLUMN s_class NOT NULL DEFAULT -9223372036854775808;"
+	"ALTER TABLE messages ADD COLUMN s_sender NOT NULL DEFAULT -9223372036854775808;"
+	"UPDATE messages SET n_attach = (SELECT count(*) FROM attachments a WHERE a.mid = messages.mid);"
+	"UPDATE messages SET s_delivery = coalesce((SELECT p.value FROM props p WHERE p.obj = messages.mid AND p.tag = 0x0E060040),"
+	" -9223372036854775808);"
+	"UPDATE messages SET s_submit = coalesce((SELECT p.value FROM props p WHERE p.obj = messages.mid AND p.tag = 0x00390040),"
+	" -9223372036854775808);"
+	"UPDATE messages SET s_importance = coalesce((SELECT p.value FROM props p WHERE p.obj = messages.mid AND p.tag = 0x00170003),"
+	" -9223372036854775808);"
+	"UPDATE messages SET s_subject = coalesce((SELECT lower(substr(p.value, 1, 255)) FROM props p WHERE p.obj = messages.mid AND p.tag = 0x0037001F),"
+	" -9223372036854775808);"
+	"UPDATE messages SET s_nsubject = coalesce((SELECT lower(substr(p.value, 1, 255)) FROM props p WHERE p.obj = messages.mid AND p.tag = 0x0E1D001F),"
+	" -9223372036854775808);"
+	"UPDATE messages SET s_class = coalesce((SELECT lower(substr(p.value, 1, 255)) FROM props p WHERE p.obj = messages.mid AND p.tag = 0x001A001F),"
+	" -9223372036854775808);"
+	"UPDATE messages SET s_sender = coalesce((SELECT lower(substr(p.value, 1, 255)) FROM props p WHERE p.obj = messages.mid AND p.tag = 0x0C1A001F),"
+	" -9223372036854775808);"
+	"CREATE TRIGGER props_s_delivery_ins AFTER INSERT ON props WHEN NEW.tag = 0x0E060040 BEGIN"
+	" UPDATE messages SET s_delivery = coalesce(NEW.value, -9223372036854775808) WHERE mid = NEW.obj; END;"
+	"CREATE TRIGGER props_s_delivery_upd AFTER UPDATE OF value ON props WHEN NEW.tag = 0x0E060040 BEGIN"
+	" UPDATE messages SET s_delivery = coalesce(NEW.value, -9223372036854775808) WHERE mid = NEW.obj; END;"
+	"CREATE TRIGGER props_s_delivery_del AFTER DELETE ON props WHEN OLD.tag = 0x0E060040 BEGIN"
+	" UPDATE messages SET s_delivery = -9223372036854775808 WHERE mid = OLD.obj; END;"
+	"CREATE TRIGGER props_s_submit_ins AFTER INSERT ON props WHEN NEW.tag = 0x00390040 BEGIN"
+	" UPDATE messages SET s_submit = coalesce(NEW.value, -9223372036854775808) WHERE mid = NEW.obj; END;"
+	"CREATE TRIGGER props_s_submit_upd AFTER UPDATE OF value ON props WHEN NEW.tag = 0x00390040 BEGIN"
+	" UPDATE messages SET s_submit = coalesce(NEW.value, -9223372036854775808) WHERE mid = NEW.obj; END;"
+	"CREATE TRIGGER props_s_submit_del AFTER DELETE ON props WHEN OLD.tag = 0x00390040 BEGIN"
+	" UPDATE messages SET s_submit = -9223372036854775808 WHERE mid = OLD.obj; END;"
+	"CREATE TRIGGER props_s_importance_ins AFTER INSERT ON props WHEN NEW.tag = 0x00170003 BEGIN"
+	" UPDATE messages SET s_importance = coalesce(NEW.value, -9223372036854775808) WHERE mid = NEW.obj; END;"
+	"CREATE TRIGGER props_s_importance_upd AFTER UPDATE OF value ON props WHEN NEW.tag = 0x00170003 BEGIN"
+	" UPDATE messages SET s_importance = coalesce(NEW.value, -9223372036854775808) WHERE mid = NEW.obj; END;"
+	"CREATE TRIGGER props_s_importance_del AFTER DELETE ON props WHEN OLD.tag = 0x00170003 BEGIN"
+	" UPDATE messages SET s_importance = -9223372036854775808 WHERE mid = OLD.obj; END;"
+	"CREATE TRIGGER attachments_count_ins AFTER INSERT ON attachments BEGIN"
+	" UPDATE messages SET n_attach = n_attach + 1 WHERE mid = NEW.mid; END;"
+	"CREATE TRIGGER attachments_count_del AFTER DELETE ON attachments BEGIN"
+	" UPDATE messages SET n_attach = n_attach - 1 WHERE mid = OLD.mid; END;"
+	"CREATE INDEX messages_by_delivery ON messages(fid, associated, s_delivery, mid);"
+	"CREATE INDEX messages_by_submit ON messages(fid, associated, s_submit, mid);"
+	"CREATE INDEX messages_by_importance ON messages(fid, associated, s_importance, mid);"
+	"CREATE INDEX messages_by_subject ON messages(fid, associated, s_subject, mid);"
+	"CREATE INDEX messages_by_nsubject ON messages(fid, associated, s_nsubject, mid);"
+	"CREATE INDEX messages_by_class ON messages(fid, associated, s_class, mid);"
+	"CREATE INDEX messages_by_sender ON messages(fid, associated, s_sender, mid);"
+	"CREATE INDEX messages_by_size ON messages(fid, associated, size, mid);"
+	"CREATE INDEX messages_by_modified ON messages(fid, associated, modified, mid);"
+	"CREATE INDEX messages_by_flags ON messages(fid, associated, (flags | (n_attach > 0) * 16), mid);",
 };
 
 int local_schema_latest(void)

@@ -71,6 +71,7 @@ struct local_logon {
 	uint64_t notified_cn;    /* changes up to here have been announced */
 	int inotify_fd;          /* other processes' writes (-1 when none) */
 	ULONG_PTR source_id;     /* the inotify descriptor's engine source */
+	BOOL batch;              /* MAPIXBeginStoreBatch's transaction is open */
 };
 
 typedef struct local_object_ops {
@@ -204,6 +205,8 @@ HRESULT local_props_read(local_db *db, uint64_t obj, ULONG want_tag, LPVOID lpPa
 HRESULT local_props_list(local_db *db, uint64_t obj, ULONG **tags, ULONG *count);
 /* Writes (replaces) one value; MAPI_E_INVALID_TYPE etc. for unstorable types. */
 HRESULT local_props_write(local_db *db, uint64_t obj, const SPropValue *v);
+/* The same for an object created in this transaction (nothing to replace). */
+HRESULT local_props_insert(local_db *db, uint64_t obj, const SPropValue *v);
 /* Writes a large value from a file descriptor, in chunks. */
 HRESULT local_props_write_stream(local_db *db, uint64_t obj, ULONG tag, int fd, uint64_t size);
 HRESULT local_props_delete(local_db *db, uint64_t obj, ULONG tag);
