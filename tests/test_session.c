@@ -189,6 +189,43 @@ static void test_damaged_store_passes_its_error(void **state)
 	session->lpVtbl->Release(session);
 }
 
+/* A third-party provider is a shared object the profile names: one that
+ * cannot be loaded fails the store with MAPI_E_FAILONEPROVIDER and a
+ * message naming the provider and the reason. */
+static void test_unloadable_provider_fails_one_provider(void **state)
+{
+	(void)state;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/erin.mapix", tmp);
+	make_profile("erin", path);
+	LPMAPISESSION session;
+	LPMAPITABLE t;
+	LPSRowSet rows = NULL;
+	LPPROFSECT sect;
+	LPMDB mdb;
+	assert_int_equal(MAPILogonEx(0, (LPTSTR) "erin", NULL, MAPI_EXTENDED, &session), S_OK);
+	/* Point the store provider's section at a library that is not there. */
+	LPSERVICEADMIN svc;
+	static const SizedSPropTagArray(1, cols) = {1, {PR_PROVIDER_UID}};
+	assert_int_equal(session->lpVtbl->AdminServices(session, 0, &svc), S_OK);
+	assert_int_equal(svc->lpVtbl->GetProviderTable(svc, 0, &t), S_OK);
+	assert_int_equal(HrQueryAllRows(t, (LPSPropTagArray)&cols, NULL, NULL, 0, &rows), S_OK);
+	assert_true(rows->cRows >= 1);
+	assert_int_equal(session->lpVtbl->OpenProfileSection(session, (LPMAPIUID)rows->aRow[0].lpProps[0].Value.bin.lpb,
+	                                                     NULL, MAPI_MODIFY, &sect),
+	                 S_OK);
+	SPropValue dll = {.ulPropTag = PR_PROVIDER_DLL_NAME_A, .Value.lpszA = "libmapix-no-such-provider.so"};
+	assert_int_equal(HrSetOneProp((LPMAPIPROP)sect, &dll), S_OK);
+	sect->lpVtbl->Release(sect);
+	FreeProws(rows);
+	t->lpVtbl->Release(t);
+	svc->lpVtbl->Release(svc);
+	HRESULT hr = session->lpVtbl->OpenMsgStore(session, 0, 0, NULL, NULL, MAPI_BEST_ACCESS, &mdb);
+	assert_int_equal(hr, MAPI_E_FAILONEPROVIDER);
+	assert_non_null(strstr(MAPIXGetLastErrorText(), "libmapix-no-such-provider.so"));
+	session->lpVtbl->Release(session);
+}
+
 static void test_logon_needs_initialize(void **state)
 {
 	(void)state;
@@ -209,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_default_profile_and_logon_errors),
 		cmocka_unit_test(test_unconfigured_provider_fails_one_provider),
 		cmocka_unit_test(test_damaged_store_passes_its_error),
+		cmocka_unit_test(test_unloadable_provider_fails_one_provider),
 		cmocka_unit_test(test_logon_needs_initialize),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
