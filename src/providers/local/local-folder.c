@@ -11,6 +11,7 @@
 #include "core/entryid.h"
 #include "core/error.h"
 #include "local.h"
+#include "local-message.h"
 #include "local-schema.h"
 #include "local-table.h"
 
@@ -707,25 +708,11 @@ static HRESULT folder_SetReadFlags(IMAPIFolder *This, LPENTRYLIST lpMsgList, ULO
 	} else {
 		/* Collect first: set_read reuses cached statements. */
 		uint64_t *mids = NULL;
-		size_t n = 0, cap = 0;
+		size_t n = 0;
 		sqlite3_stmt *st;
 		if (SUCCEEDED(hr = local_db_prepare(db, all, &st))) {
 			sqlite3_bind_int64(st, 1, (sqlite3_int64)o->id);
-			int rc;
-			while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-				if (n == cap) {
-					uint64_t *bigger = realloc(mids, (cap = cap ? cap * 2 : 64) * sizeof *mids);
-					if (!bigger) {
-						rc = SQLITE_NOMEM;
-						break;
-					}
-					mids = bigger;
-				}
-				mids[n++] = (uint64_t)sqlite3_column_int64(st, 0);
-			}
-			sqlite3_reset(st);
-			if (rc != SQLITE_DONE)
-				hr = local_db_error(db, rc, "listing messages");
+			hr = local_collect_ids(db, st, 1, &mids, &n, "listing messages");
 		}
 		for (size_t i = 0; SUCCEEDED(hr) && i < n; i++)
 			hr = set_read(db, o->id, mids[i], read);
@@ -922,27 +909,12 @@ static HRESULT delete_tree(local_db *db, uint64_t fid, int depth)
 		return hr;
 	for (int l = 0; l < 2; l++) {
 		uint64_t *ids = NULL;
-		size_t n = 0, cap = 0;
+		size_t n = 0;
 		if (FAILED(hr = local_db_prepare(db, lists[l], &st)))
 			return hr;
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)fid);
-		int rc;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			if (n == cap) {
-				uint64_t *bigger = realloc(ids, (cap = cap ? cap * 2 : 64) * sizeof *ids);
-				if (!bigger) {
-					rc = SQLITE_NOMEM;
-					break;
-				}
-				ids = bigger;
-			}
-			ids[n++] = (uint64_t)sqlite3_column_int64(st, 0);
-		}
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE) {
-			free(ids);
-			return local_db_error(db, rc, "listing a folder");
-		}
+		if (FAILED(hr = local_collect_ids(db, st, 1, &ids, &n, "listing a folder")))
+			return hr;
 		for (size_t i = 0; SUCCEEDED(hr) && i < n; i++)
 			hr = l == 0 ? delete_tree(db, ids[i], depth + 1) : local_message_delete(db, ids[i]);
 		free(ids);
@@ -1207,28 +1179,14 @@ static HRESULT folder_EmptyFolder(IMAPIFolder *This, ULONG_PTR ulUIParam, LPMAPI
 		goto out;
 	for (int l = 0; l < 2 && SUCCEEDED(hr); l++) {
 		uint64_t *ids = NULL;
-		size_t n = 0, cap = 0;
+		size_t n = 0;
 		sqlite3_stmt *st;
 		if (FAILED(hr = local_db_prepare(db, l == 0 ? kids_sql : msgs_sql, &st)))
 			break;
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)o->id);
 		if (l == 1)
 			sqlite3_bind_int(st, 2, (ulFlags & DEL_ASSOCIATED) ? 1 : 0);
-		int rc;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			if (n == cap) {
-				uint64_t *bigger = realloc(ids, (cap = cap ? cap * 2 : 64) * sizeof *ids);
-				if (!bigger) {
-					rc = SQLITE_NOMEM;
-					break;
-				}
-				ids = bigger;
-			}
-			ids[n++] = (uint64_t)sqlite3_column_int64(st, 0);
-		}
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			hr = local_db_error(db, rc, "emptying a folder");
+		hr = local_collect_ids(db, st, 1, &ids, &n, "emptying a folder");
 		for (size_t i = 0; SUCCEEDED(hr) && i < n; i++) {
 			/* Standard folders below this one stay (they are emptied instead). */
 			if (l == 0 && ids[i] < LOCAL_FID_FIRST_FREE)
