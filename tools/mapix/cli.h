@@ -48,8 +48,15 @@ int cli_parse(int argc, char **argv, const cli_option *opts, const char ***posit
 
 /* Opens the addressed mailbox (flags as for MAPIXOpenLocalStore). On
  * failure prints the one-line error and returns NULL with *rc set to the
- * exit status (1 for a failed open, 2 for a bad or unsupported address). */
-LPMDB cli_open_mailbox(const cli_mailbox *mb, ULONG flags, int *rc);
+ * exit status (1 for a failed open, 2 for a bad or unsupported address).
+ * With --profile NAME it logs on to the profile (MAPILogonEx) and opens the
+ * profile's default store; the session stays open until cli_close_mailbox
+ * (main() calls it after the subcommand, which must have released the
+ * store by then), and mb->mailbox is set to a label for messages: the
+ * store's mailbox file (PR_MAPIX_STORE_PATH) or "profile NAME". */
+LPMDB cli_open_mailbox(cli_mailbox *mb, ULONG flags, int *rc);
+/* Logs off the session of a --profile open, if any. */
+void cli_close_mailbox(void);
 
 /* Prints "mapix: <what>: <message> (<CODE NAME>)" for a failed call, where
  * the message is the library's last error text (its leading "<what>: " is
@@ -121,5 +128,8 @@ int cmd_store(int argc, char **argv);
 int cmd_store_ls(int argc, char **argv);
 int cmd_store_show(int argc, char **argv);
 int cmd_store_check(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
+/* Executes mapix-runas; returns only when it could not be run. */
+int cmd_runas(int argc, char **argv);
 
 #endif

@@ -22,8 +22,9 @@ static void store_usage(FILE *out)
 	             "       mapix store check  --mailbox PATH [--quiet]\n"
 	             "       mapix store backup --mailbox PATH DEST\n"
 	             "\n"
-	             "A mailbox is --mailbox PATH (a local file); --mailbox NAME --server ADDR and\n"
-	             "--profile NAME are accepted but not available yet. See docs/cli.md.\n");
+	             "A mailbox is --mailbox PATH (a local file) or --profile NAME (that profile's\n"
+	             "default store); --mailbox NAME --server ADDR (mapixd) is not available yet.\n"
+	             "See docs/cli.md.\n");
 }
 
 static int store_create(int argc, char **argv)

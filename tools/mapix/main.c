@@ -1,26 +1,32 @@
 /*
- * main.c — `mapix`, the command line of mapix: dispatches to one file per
- * subcommand (cmd_<name>.c). Exit status: 0 success, 1 a MAPI call failed
- * (the one-line message names the object and the reason), 2 usage error.
+ * main.c — `mapix`, the command line of mapix: global options, then one file
+ * per subcommand (cmd_<name>.c). Exit status: 0 success, 1 a MAPI call
+ * failed (the one-line message names the object and the reason), 2 usage
+ * error. Also the helpers every subcommand shares: the option parser, the
+ * error lines and cli_open_mailbox.
  */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <mapix/mapiutil.h>
 #include <mapix/mapixstore.h>
 
 #include "cli.h"
 
 static const cli_command commands[] = {
 	{"store", "create, inspect, check and back up mailboxes", cmd_store},
+	{"profile", "create, list and configure MAPI profiles", cmd_profile},
+	{"runas", "run a command as another user (executes mapix-runas)", cmd_runas},
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: mapix COMMAND [ARGS...]\n\ncommands:\n");
+	fprintf(out, "usage: mapix [--profile-dir DIR] COMMAND [ARGS...]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\nRun 'mapix COMMAND --help' for a command's options.\n");
+	fprintf(out, "\n--profile-dir DIR  profiles live in DIR instead of your own profile directory\n"
+	             "\nRun 'mapix COMMAND --help' for a command's options.\n");
 }
 
 int cli_fail(const char *what, HRESULT hr)
@@ -107,12 +113,84 @@ int cli_parse(int argc, char **argv, const cli_option *opts, const char ***posit
 	return 0;
 }
 
-/* The one place that turns a mailbox address into an open store. Profiles
- * (--profile) and mapixd accounts (--mailbox NAME --server ADDR) are parsed
- * today so that scripts can be written against the final syntax; they answer
- * with a clear "not available yet" until the subsystem's profiles and the
- * remote provider exist, and will be opened here then. */
-LPMDB cli_open_mailbox(const cli_mailbox *mb, ULONG flags, int *rc)
+/* The session behind a store opened through --profile. A store needs its
+ * session alive while it is used, and every subcommand releases its store
+ * before it returns, so main() logs the session off after the subcommand
+ * (cli_close_mailbox); one static keeps the callers' contract a plain LPMDB.
+ * label is what error messages call the mailbox: the store's file (for a
+ * local store, so `check` can also run its integrity pass on it) or
+ * "profile NAME". */
+static struct {
+	LPMAPISESSION session;
+	char *profile;
+	char *label;
+} opened;
+
+void cli_close_mailbox(void)
+{
+	if (opened.session) {
+		IMAPISession_Logoff(opened.session, 0, 0, 0);
+		IMAPISession_Release(opened.session);
+	}
+	free(opened.profile);
+	free(opened.label);
+	memset(&opened, 0, sizeof opened);
+}
+
+/* Logs on to the profile (once per run) and opens its default store. */
+static LPMDB open_profile_store(cli_mailbox *mb, ULONG flags, int *rc)
+{
+	HRESULT hr;
+	LPMDB mdb = NULL;
+	*rc = CLI_EXIT_FAILURE;
+	if (opened.session && strcmp(opened.profile, mb->profile) != 0) {
+		*rc = cli_usage_error("--profile %s: another profile is already open", mb->profile);
+		return NULL;
+	}
+	if (!opened.session) {
+		if (!(opened.profile = strdup(mb->profile))) {
+			cli_error("out of memory");
+			return NULL;
+		}
+		hr = MAPILogonEx(0, (LPTSTR)mb->profile, NULL, MAPI_EXTENDED | MAPI_NEW_SESSION | MAPI_EXPLICIT_PROFILE,
+		                 &opened.session);
+		if (FAILED(hr)) {
+			cli_fail("MAPILogonEx", hr);
+			cli_close_mailbox();
+			return NULL;
+		}
+	}
+	/* A NULL entry ID is the profile's default store. */
+	ULONG open_flags = MDB_NO_DIALOG | (flags & (MDB_WRITE | MAPI_BEST_ACCESS | MDB_NO_MAIL));
+	hr = IMAPISession_OpenMsgStore(opened.session, 0, 0, NULL, NULL, open_flags, &mdb);
+	if (FAILED(hr)) {
+		cli_fail("OpenMsgStore", hr);
+		return NULL;
+	}
+	if (!opened.label) {
+		LPSPropValue path = NULL;
+		if (SUCCEEDED(HrGetOneProp((LPMAPIPROP)mdb, PR_MAPIX_STORE_PATH_A, &path)) && path->Value.lpszA &&
+		    *path->Value.lpszA)
+			opened.label = strdup(path->Value.lpszA);
+		else if ((opened.label = malloc(strlen(mb->profile) + sizeof "profile ")))
+			sprintf(opened.label, "profile %s", mb->profile);
+		MAPIFreeBuffer(path);
+		if (!opened.label) {
+			IMsgStore_Release(mdb);
+			cli_error("out of memory");
+			return NULL;
+		}
+	}
+	mb->mailbox = opened.label;
+	*rc = CLI_EXIT_OK;
+	return mdb;
+}
+
+/* The one place that turns a mailbox address into an open store. mapixd
+ * accounts (--mailbox NAME --server ADDR) are parsed today so that scripts
+ * can be written against the final syntax; they answer with a clear "not
+ * available yet" until the remote provider can be reached from here. */
+LPMDB cli_open_mailbox(cli_mailbox *mb, ULONG flags, int *rc)
 {
 	LPMDB mdb = NULL;
 	HRESULT hr;
@@ -122,8 +200,19 @@ LPMDB cli_open_mailbox(const cli_mailbox *mb, ULONG flags, int *rc)
 		return NULL;
 	}
 	if (mb->profile) {
-		cli_usage_error("--profile %s: opening a profile's store is not available yet", mb->profile);
-		return NULL;
+		if (!*mb->profile) {
+			cli_usage_error("--profile: empty name");
+			return NULL;
+		}
+		/* A profile's store is made by its service (PR_MAPIX_STORE_CREATE),
+		 * never by a reader naming the profile. */
+		if (flags & MAPIX_STORE_CREATE) {
+			cli_usage_error("--profile %s: a profile's mailbox is created by its service "
+			                "(mapix profile service add ... --create)",
+			                mb->profile);
+			return NULL;
+		}
+		return open_profile_store(mb, flags, rc);
 	}
 	if (!mb->mailbox) {
 		cli_usage_error("no mailbox given (--mailbox PATH)");
@@ -148,18 +237,47 @@ LPMDB cli_open_mailbox(const cli_mailbox *mb, ULONG flags, int *rc)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(argv[1], commands[i].name) == 0) {
-			HRESULT hr = MAPIInitialize(NULL);
-			if (FAILED(hr))
-				return cli_fail("MAPIInitialize", hr);
-			int rc = commands[i].run(argc - 2, argv + 2);
-			MAPIUninitialize();
-			return rc;
+	/* Global options come before the command word; --profile-dir is the
+	 * explicit profile directory of MAPIXINIT (the "temporary profiles"
+	 * case), otherwise MAPIInitialize picks the caller's own. */
+	const char *profile_dir = NULL;
+	int i = 1;
+	for (; i < argc && strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i], "--help") != 0; i++) {
+		if (strcmp(argv[i], "--profile-dir") == 0) {
+			if (++i == argc)
+				return cli_usage_error("--profile-dir needs a value");
+			profile_dir = argv[i];
+		} else if (strncmp(argv[i], "--profile-dir=", 14) == 0) {
+			profile_dir = argv[i] + 14;
+		} else {
+			return cli_usage_error("unknown option %s (see 'mapix --help')", argv[i]);
 		}
-	return cli_usage_error("unknown command '%s' (see 'mapix --help')", argv[1]);
+		if (!*profile_dir)
+			return cli_usage_error("--profile-dir: empty path");
+	}
+	if (i == argc || strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+		usage(i == argc ? stderr : stdout);
+		return i == argc ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+	}
+	const cli_command *cmd = NULL;
+	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+		if (strcmp(argv[i], commands[k].name) == 0)
+			cmd = &commands[k];
+	if (!cmd)
+		return cli_usage_error("unknown command '%s' (see 'mapix --help')", argv[i]);
+	/* runas only executes mapix-runas: no MAPI in this process, and the
+	 * worker's profiles are the target user's own. */
+	if (cmd->run == cmd_runas) {
+		if (profile_dir)
+			return cli_usage_error("--profile-dir does not apply to runas");
+		return cmd_runas(argc - i - 1, argv + i + 1);
+	}
+	MAPIXINIT init = {MAPIX_INIT_VERSION, 0, profile_dir};
+	HRESULT hr = MAPIInitialize(&init);
+	if (FAILED(hr))
+		return cli_fail("MAPIInitialize", hr);
+	int rc = cmd->run(argc - i - 1, argv + i + 1);
+	cli_close_mailbox();
+	MAPIUninitialize();
+	return rc;
 }
