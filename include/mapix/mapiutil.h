@@ -64,6 +64,12 @@ STDAPI HrSetOneProp(LPMAPIPROP lpMapiProp, LPSPropValue lpProp);
 STDAPI HrAllocAdviseSink(LPNOTIFCALLBACK lpfnCallback, LPVOID lpvContext, LPMAPIADVISESINK *lppAdviseSink);
 STDAPI HrThisThreadAdviseSink(LPMAPIADVISESINK lpAdviseSink, LPMAPIADVISESINK *lppAdviseSink);
 
+/* Compressed RTF (PR_RTF_COMPRESSED, MS-OXRTFCP): a stream that reads
+ * (and, with MAPI_MODIFY, writes) the uncompressed RTF of a compressed
+ * stream. STORE_UNCOMPRESSED_RTF in ulFlags writes uncompressed ("MELA"). */
+STDAPI WrapCompressedRTFStream(LPSTREAM lpCompressedRTFStream, ULONG ulFlags, LPSTREAM *lpUncompressedRTFStream);
+#define MAPIX_HAVE_WRAPCOMPRESSEDRTFSTREAM 1
+
 /* Reference counting helpers and hex */
 STDAPI_(ULONG) UlAddRef(LPVOID lpunk);
 STDAPI_(ULONG) UlRelease(LPVOID lpunk);
