@@ -126,6 +126,15 @@ static void test_logon_and_message_round_trip(void **state)
 	inbox->lpVtbl->Release(inbox);
 	mdb->lpVtbl->Release(mdb);
 
+	/* No service provides an identity: a one-off entry for the user. */
+	ULONG cbid;
+	LPENTRYID id;
+	static const BYTE one_off[16] = MAPI_ONE_OFF_UID;
+	assert_int_equal(session->lpVtbl->QueryIdentity(session, &cbid, &id), MAPI_W_NO_SERVICE);
+	assert_true(cbid > 24);
+	assert_memory_equal((BYTE *)id + 4, one_off, 16);
+	MAPIFreeBuffer(id);
+
 	/* After Logoff the session refuses work. */
 	assert_int_equal(session->lpVtbl->Logoff(session, 0, 0, 0), S_OK);
 	assert_int_equal(session->lpVtbl->OpenMsgStore(session, 0, 0, NULL, NULL, 0, &mdb), MAPI_E_END_OF_SESSION);

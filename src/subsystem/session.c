@@ -546,9 +546,80 @@ static HRESULT ses_OpenProfileSection(IMAPISession *This, LPMAPIUID lpUID, LPCII
 	return mapix_profsect_create(s->inst, s->profile_dir, s->profile, lpUID, ulFlags, lppProfSect);
 }
 
+/* Appends a UTF-16LE string with its terminator. */
+static BYTE *put_utf16z(BYTE *p, const char *s)
+{
+	WCHAR w[256];
+	size_t n = mapix_utf8_to_utf16_buf(s, strlen(s), w, sizeof w / sizeof w[0]);
+	if (n >= sizeof w / sizeof w[0])
+		n = sizeof w / sizeof w[0] - 1;
+	for (size_t i = 0; i <= n; i++) {
+		WCHAR c = i < n ? w[i] : 0;
+		*p++ = (BYTE)(c & 0xFF);
+		*p++ = (BYTE)(c >> 8);
+	}
+	return p;
+}
+
+/*
+ * The primary identity: a provider section's PR_IDENTITY_ENTRYID when a
+ * provider has STATUS_PRIMARY_IDENTITY; otherwise, as Windows does when no
+ * service provides one, a one-off entry ID (MS-OXCDATA 2.2.5.1) for the
+ * user the session belongs to, with MAPI_W_NO_SERVICE.
+ */
 static HRESULT ses_QueryIdentity(IMAPISession *This, ULONG *lpcbEntryID, LPENTRYID *lppEntryID)
 {
-	return mapix_error(MAPI_E_NO_SUPPORT, "IMAPISession::QueryIdentity: no address book provider is configured");
+	session *s = SES(This);
+	HRESULT hr = enter(s, "IMAPISession::QueryIdentity");
+	if (FAILED(hr))
+		return hr;
+	if (!lpcbEntryID || !lppEntryID)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "QueryIdentity: NULL output");
+	mapix_profile *p = NULL;
+	if (SUCCEEDED(mapix_profile_load(s->profile_dir, s->profile, &p))) {
+		for (ULONG i = 0; i < p->cSections; i++) {
+			LPSPropValue f = mapix_profsect_find_prop(&p->sections[i], PR_RESOURCE_FLAGS);
+			LPSPropValue id = mapix_profsect_find_prop(&p->sections[i], PR_IDENTITY_ENTRYID);
+			if (f && PROP_TYPE(f->ulPropTag) == PT_LONG && ((ULONG)f->Value.l & STATUS_PRIMARY_IDENTITY) && id &&
+			    PROP_TYPE(id->ulPropTag) == PT_BINARY && id->Value.bin.cb) {
+				hr = MAPIAllocateBuffer(id->Value.bin.cb, (LPVOID *)lppEntryID);
+				if (SUCCEEDED(hr)) {
+					memcpy(*lppEntryID, id->Value.bin.lpb, id->Value.bin.cb);
+					*lpcbEntryID = id->Value.bin.cb;
+				}
+				mapix_profile_free(p);
+				return hr;
+			}
+		}
+		mapix_profile_free(p);
+	}
+	/* The session's user, from the user database. */
+	struct passwd pw, *res = NULL;
+	char buf[4096], host[256] = "localhost", addr[600], name[256];
+	getpwuid_r(s->inst->ctx.euid, &pw, buf, sizeof buf, &res);
+	const char *login = res ? res->pw_name : "unknown";
+	size_t gl = res && res->pw_gecos ? strcspn(res->pw_gecos, ",") : 0;
+	snprintf(name, sizeof name, "%.*s", (int)(gl ? gl : strlen(login)), gl ? res->pw_gecos : login);
+	gethostname(host, sizeof host - 1);
+	snprintf(addr, sizeof addr, "%s@%s", login, host);
+	static const BYTE one_off_uid[16] = MAPI_ONE_OFF_UID;
+	ULONG cb = (ULONG)(4 + 16 + 2 + 2 + 2 * (strlen(name) + strlen("SMTP") + strlen(addr) + 3) + 16);
+	BYTE *e;
+	if (FAILED(hr = MAPIAllocateBuffer(cb, (LPVOID *)&e)))
+		return hr;
+	memset(e, 0, 4);
+	memcpy(e + 4, one_off_uid, 16);
+	e[20] = 0; /* version */
+	e[21] = 0;
+	WORD flags = MAPI_ONE_OFF_UNICODE | MAPI_ONE_OFF_NO_RICH_INFO;
+	e[22] = (BYTE)(flags & 0xFF);
+	e[23] = (BYTE)(flags >> 8);
+	BYTE *q = put_utf16z(e + 24, name);
+	q = put_utf16z(q, "SMTP");
+	q = put_utf16z(q, addr);
+	*lpcbEntryID = (ULONG)(q - e);
+	*lppEntryID = (LPENTRYID)e;
+	return MAPI_W_NO_SERVICE;
 }
 
 static HRESULT ses_Logoff(IMAPISession *This, ULONG_PTR ulUIParam, ULONG ulFlags, ULONG ulReserved)
