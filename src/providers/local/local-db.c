@@ -29,6 +29,15 @@ struct stmt_cache_entry {
 struct local_db_private {
 	local_db pub;
 	struct stmt_cache_entry cache[STMT_CACHE_SIZE];
+	/* The global counter, read once per write transaction and written
+	 * back by the outermost commit: no other writer can move it while we
+	 * hold the write lock, and an UPDATE ... RETURNING per id costs more
+	 * than the inserts the id is for (three per saved message). Ids handed
+	 * out inside a savepoint that rolls back stay used, which is harmless:
+	 * ids are never reused, gaps are fine. */
+	uint64_t next_id;
+	int ids_cached;          /* next_id holds the counter of this transaction */
+	int ids_dirty;           /* next_id moved: write it back before COMMIT */
 };
 
 HRESULT local_db_error(local_db *d, int rc, const char *what)
@@ -138,6 +147,12 @@ HRESULT local_db_exec(local_db *d, const char *sql)
 HRESULT local_db_begin_write(local_db *d)
 {
 	if (d->in_write > 0) {
+		/* SQLite rolls a whole transaction back by itself after some
+		 * failures (disk full, I/O errors): the outer work is gone, and
+		 * going on would run the next statements in autocommit mode. */
+		if (sqlite3_get_autocommit(d->db))
+			return mapix_error(MAPI_E_CALL_FAILED,
+			                   "%s: the enclosing transaction was rolled back after an earlier failure", d->path);
 		/* Nested: a savepoint, so that a failure inside (one message of a
 		 * batch) can be undone without losing the outer work. */
 		int rc = sqlite3_exec(d->db, "SAVEPOINT nested", NULL, NULL, NULL);
@@ -163,6 +178,32 @@ HRESULT local_db_commit(local_db *d)
 		int rc = sqlite3_exec(d->db, "RELEASE nested", NULL, NULL, NULL);
 		return rc == SQLITE_OK ? S_OK : local_db_error(d, rc, "ending a nested transaction");
 	}
+	struct local_db_private *p = (struct local_db_private *)d;
+	if (sqlite3_get_autocommit(d->db)) {
+		p->ids_cached = p->ids_dirty = 0;
+		return mapix_error(MAPI_E_CALL_FAILED, "%s: committing: the transaction was rolled back after an earlier failure",
+		                   d->path);
+	}
+	if (p->ids_dirty) {
+		static const char put[] = "UPDATE meta SET value = ?1 WHERE key = 'globcnt'";
+		sqlite3_stmt *st;
+		HRESULT hr = local_db_prepare(d, put, &st);
+		int rc = SQLITE_OK;
+		if (SUCCEEDED(hr)) {
+			sqlite3_bind_int64(st, 1, (sqlite3_int64)p->next_id);
+			rc = sqlite3_step(st);
+			sqlite3_reset(st);
+			if (rc != SQLITE_DONE)
+				hr = local_db_error(d, rc, "saving the id counter");
+		}
+		if (FAILED(hr)) {
+			p->ids_cached = p->ids_dirty = 0;
+			if (!sqlite3_get_autocommit(d->db))
+				sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+			return hr;
+		}
+	}
+	p->ids_cached = p->ids_dirty = 0;
 	int rc = sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		HRESULT hr = local_db_error(d, rc, "committing");
@@ -188,6 +229,7 @@ void local_db_rollback(local_db *d)
 		return;
 	}
 	d->in_write = 0;
+	((struct local_db_private *)d)->ids_cached = ((struct local_db_private *)d)->ids_dirty = 0;
 	if (!sqlite3_get_autocommit(d->db))
 		sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -213,25 +255,30 @@ void local_db_end_read(local_db *d)
 
 HRESULT local_db_next_ids(local_db *d, uint64_t n, uint64_t *first)
 {
+	static const char get[] = "SELECT value FROM meta WHERE key = 'globcnt'";
+	struct local_db_private *p = (struct local_db_private *)d;
 	sqlite3_stmt *st;
 	HRESULT hr;
-	static const char sql[] = "UPDATE meta SET value = value + ?1 WHERE key = 'globcnt' RETURNING value - ?1";
 
 	if (!d->in_write)
 		return mapix_error(MAPI_E_CALL_FAILED, "%s: ids allocated outside a write transaction", d->path);
-	if (FAILED(hr = local_db_prepare(d, sql, &st)))
-		return hr;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
+	if (!p->ids_cached) {
+		if (FAILED(hr = local_db_prepare(d, get, &st)))
+			return hr;
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			p->next_id = (uint64_t)sqlite3_column_int64(st, 0);
 		sqlite3_reset(st);
-		return local_db_error(d, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, "allocating ids");
+		if (rc != SQLITE_ROW)
+			return local_db_error(d, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, "allocating ids");
+		p->ids_cached = 1;
 	}
-	*first = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
 	/* Entry IDs carry 48-bit global counters (MS-OXCDATA GLOBCNT). */
-	if (*first + n >= (UINT64_C(1) << 48))
+	if (p->next_id + n >= (UINT64_C(1) << 48))
 		return mapix_error(MAPI_E_NOT_ENOUGH_RESOURCES, "%s: the mailbox has used up its ids", d->path);
+	*first = p->next_id;
+	p->next_id += n;
+	p->ids_dirty = 1;
 	return S_OK;
 }
 

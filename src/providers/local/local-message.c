@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -157,6 +158,27 @@ HRESULT local_changes_flush(local_db *db, uint64_t obj, const local_change *c, U
 			hr = fresh ? local_props_insert(db, obj, c[i].value) : local_props_write(db, obj, c[i].value);
 		else if (!fresh)
 			hr = local_props_delete(db, obj, c[i].tag);
+	}
+	return hr;
+}
+
+HRESULT local_changes_insert(local_db *db, uint64_t obj, const local_change *c, ULONG n, uint64_t *stored)
+{
+	const SPropValue *vals[16];
+	ULONG nv = 0;
+	HRESULT hr = S_OK;
+	for (ULONG i = 0; SUCCEEDED(hr) && i < n; i++) {
+		if (c[i].stream_fd >= 0) {
+			hr = local_props_write_stream(db, obj, c[i].tag, c[i].stream_fd, c[i].stream_size);
+			*stored += c[i].stream_size;
+		} else if (c[i].value) {
+			vals[nv++] = c[i].value;
+		}
+		if (nv == sizeof vals / sizeof vals[0] || (i == n - 1 && nv)) {
+			if (SUCCEEDED(hr))
+				hr = local_props_insert_values(db, obj, vals, nv, stored);
+			nv = 0;
+		}
 	}
 	return hr;
 }
@@ -314,7 +336,9 @@ static void state_from_row(local_msgstate *s, uint64_t mid, const msg_row *r)
 	memcpy(s->search_key, r->search_key, r->cb_search_key);
 }
 
-HRESULT local_message_store_size(local_db *db, uint64_t mid, uint64_t *size)
+/* The size of what is stored for mid (its properties, recipients,
+ * attachments and embedded messages). */
+static HRESULT stored_size(local_db *db, uint64_t mid, uint64_t *size)
 {
 	static const char sum[] =
 	    "SELECT (SELECT coalesce(sum(size), 0) FROM props WHERE obj = ?1)"
@@ -322,7 +346,6 @@ HRESULT local_message_store_size(local_db *db, uint64_t mid, uint64_t *size)
 	    " + (SELECT coalesce(sum(p.size), 0) FROM attachments a JOIN props p ON p.obj = a.aid WHERE a.mid = ?1)"
 	    " + (SELECT coalesce(sum(m.size), 0) FROM attachments a JOIN messages m ON m.parent_aid = a.aid"
 	    "    WHERE a.mid = ?1)";
-	static const char upd[] = "UPDATE messages SET size = ?2 WHERE mid = ?1";
 	sqlite3_stmt *st;
 	HRESULT hr = local_db_prepare(db, sum, &st);
 	if (FAILED(hr))
@@ -331,9 +354,15 @@ HRESULT local_message_store_size(local_db *db, uint64_t mid, uint64_t *size)
 	int rc = sqlite3_step(st);
 	*size = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return local_db_error(db, rc, "sizing a message");
-	if (FAILED(hr = local_db_prepare(db, upd, &st)))
+	return rc == SQLITE_ROW ? S_OK : local_db_error(db, rc, "sizing a message");
+}
+
+HRESULT local_message_store_size(local_db *db, uint64_t mid, uint64_t *size)
+{
+	static const char upd[] = "UPDATE messages SET size = ?2 WHERE mid = ?1";
+	sqlite3_stmt *st;
+	HRESULT hr = stored_size(db, mid, size);
+	if (FAILED(hr) || FAILED(hr = local_db_prepare(db, upd, &st)))
 		return hr;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)mid);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)*size);
@@ -430,24 +459,46 @@ HRESULT local_atts_size(local_db *db, const local_attset *as, int depth, uint64_
 /* ---- writing ------------------------------------------------------------------------------- */
 
 /* Writes the content of a message (properties, recipients, attachments)
- * to mid; the row exists. */
+ * to mid. fresh: mid is new in this transaction, so nothing is replaced;
+ * *stored then receives the size of the properties and recipients
+ * written (what the size query would sum for them). */
 static HRESULT write_content(local_db *db, uint64_t mid, const local_msgstate *s, const local_change *c, ULONG n,
-                             uint64_t cn, int depth)
+                             uint64_t cn, int depth, BOOL fresh, uint64_t *stored)
 {
-	HRESULT hr = local_changes_flush(db, mid, c, n, s->is_new);
-	if (SUCCEEDED(hr) && s->recips.loaded && (s->recips.modified || s->is_new))
-		hr = local_recips_write(db, mid, &s->recips);
+	uint64_t recips = 0;
+	HRESULT hr;
+	*stored = 0;
+	hr = fresh ? local_changes_insert(db, mid, c, n, stored) : local_changes_flush(db, mid, c, n, FALSE);
+	if (SUCCEEDED(hr) && s->recips.loaded && (s->recips.modified || s->is_new)) {
+		hr = local_recips_write(db, mid, &s->recips, fresh, &recips);
+		*stored += recips;
+	}
 	if (SUCCEEDED(hr) && s->atts.loaded && (s->atts.modified || s->is_new))
 		hr = local_atts_write(db, mid, &s->atts, cn, depth);
 	return hr;
 }
 
+/* Binds sort column col of k (the missing key when it has no value). */
+static void bind_sort_key(sqlite3_stmt *st, int param, const local_sort_keys *k, int col)
+{
+	if (!k->present[col])
+		sqlite3_bind_int64(st, param, INT64_MIN);
+	else if (col < LOCAL_SORT_N_INT)
+		sqlite3_bind_int64(st, param, k->num[col]);
+	else
+		sqlite3_bind_text(st, param, k->text[col], -1, SQLITE_STATIC);
+}
+
+/* Inserts a complete messages row: every column, sort keys included, in
+ * one statement (each later UPDATE of an indexed column would move the
+ * row's entries in the sort indexes again). */
 static HRESULT insert_row(local_db *db, uint64_t mid, uint64_t fid, uint64_t parent_aid, const local_msgstate *s,
-                          uint64_t cn)
+                          uint64_t cn, uint64_t size, ULONG n_attach, const local_sort_keys *k)
 {
 	static const char ins[] =
 	    "INSERT INTO messages(mid, fid, parent_aid, associated, flags, size, change_number, created, modified,"
-	    " search_key) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9)";
+	    " search_key, n_attach, s_delivery, s_submit, s_importance, s_subject, s_nsubject, s_class, s_sender)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
 	sqlite3_stmt *st;
 	HRESULT hr = local_db_prepare(db, ins, &st);
 	if (FAILED(hr))
@@ -463,20 +514,37 @@ static HRESULT insert_row(local_db *db, uint64_t mid, uint64_t fid, uint64_t par
 		sqlite3_bind_null(st, 3);
 	sqlite3_bind_int(st, 4, s->associated ? 1 : 0);
 	sqlite3_bind_int64(st, 5, s->flags);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)cn);
-	sqlite3_bind_int64(st, 7, (sqlite3_int64)s->created);
-	sqlite3_bind_int64(st, 8, (sqlite3_int64)mapix_filetime_to_u64(mapix_filetime_now()));
-	sqlite3_bind_blob(st, 9, s->search_key, (int)s->cb_search_key, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)size);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)cn);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)s->created);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)mapix_filetime_to_u64(mapix_filetime_now()));
+	sqlite3_bind_blob(st, 10, s->search_key, (int)s->cb_search_key, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, n_attach);
+	for (int col = 0; col < LOCAL_SORT_NCOLS; col++)
+		bind_sort_key(st, 12 + col, k, col);
 	return local_step_done(db, st, "inserting a message");
 }
 
-static HRESULT update_row(local_db *db, uint64_t mid, const local_msgstate *s, BOOL set_flags, uint64_t cn)
+/* Rewrites the row of a saved message after its content was written:
+ * flags (when set), change number, time, size and the sort columns the
+ * changes touched, in one statement. */
+static HRESULT update_row(local_db *db, uint64_t mid, const local_msgstate *s, BOOL set_flags, uint64_t cn,
+                          uint64_t size, const local_sort_keys *k)
 {
 	static const char upd[] =
-	    "UPDATE messages SET flags = CASE WHEN ?2 THEN ?3 ELSE flags END, change_number = ?4, modified = ?5"
-	    " WHERE mid = ?1";
+	    "UPDATE messages SET flags = CASE WHEN ?2 THEN ?3 ELSE flags END, change_number = ?4, modified = ?5,"
+	    " size = ?6 WHERE mid = ?1";
+	static const char upd_sort[] =
+	    "UPDATE messages SET flags = CASE WHEN ?2 THEN ?3 ELSE flags END, change_number = ?4, modified = ?5,"
+	    " size = ?6, s_delivery = CASE WHEN ?7 THEN ?8 ELSE s_delivery END,"
+	    " s_submit = CASE WHEN ?9 THEN ?10 ELSE s_submit END,"
+	    " s_importance = CASE WHEN ?11 THEN ?12 ELSE s_importance END,"
+	    " s_subject = CASE WHEN ?13 THEN ?14 ELSE s_subject END,"
+	    " s_nsubject = CASE WHEN ?15 THEN ?16 ELSE s_nsubject END,"
+	    " s_class = CASE WHEN ?17 THEN ?18 ELSE s_class END,"
+	    " s_sender = CASE WHEN ?19 THEN ?20 ELSE s_sender END WHERE mid = ?1";
 	sqlite3_stmt *st;
-	HRESULT hr = local_db_prepare(db, upd, &st);
+	HRESULT hr = local_db_prepare(db, k->any ? upd_sort : upd, &st);
 	if (FAILED(hr))
 		return hr;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)mid);
@@ -484,6 +552,11 @@ static HRESULT update_row(local_db *db, uint64_t mid, const local_msgstate *s, B
 	sqlite3_bind_int64(st, 3, s->flags);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)cn);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)mapix_filetime_to_u64(mapix_filetime_now()));
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)size);
+	for (int col = 0; k->any && col < LOCAL_SORT_NCOLS; col++) {
+		sqlite3_bind_int(st, 7 + 2 * col, k->touched[col] ? 1 : 0);
+		bind_sort_key(st, 8 + 2 * col, k, col);
+	}
 	return local_step_done(db, st, "updating a message");
 }
 
@@ -491,90 +564,210 @@ HRESULT local_msgstate_write_embedded(local_db *db, const local_msgstate *s, uin
 {
 	static const char old_sql[] = "SELECT mid FROM messages WHERE parent_aid = ?1";
 	HRESULT hr;
-	uint64_t mid = s->mid, size;
+	uint64_t mid = s->mid, size, stored;
 	msg_row r;
+	local_sort_keys k;
 
 	if (depth > LOCAL_MAX_EMBED_DEPTH)
 		return mapix_error(MAPI_E_TOO_COMPLEX, "SaveChanges: embedded messages nested too deep");
+	if (FAILED(hr = local_table_sort_keys(s->changes, s->n_changes, &k)))
+		return hr;
 	if (s->is_new || !mid) {
-		/* A complete new message replaces whatever the attachment held. */
+		/* A complete new message replaces whatever the attachment held.
+		 * Its row goes in first, so that undoing a failed save of the
+		 * top-level message finds everything through the attachment. */
 		sqlite3_stmt *st;
 		uint64_t *old = NULL;
 		size_t n = 0;
 		if (FAILED(hr = local_db_prepare(db, old_sql, &st)))
-			return hr;
+			goto out;
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)aid);
 		if (FAILED(hr = local_collect_ids(db, st, 1, &old, &n, "listing embedded messages")))
-			return hr;
+			goto out;
 		for (size_t i = 0; SUCCEEDED(hr) && i < n; i++)
 			hr = local_message_delete_db(db, old[i], depth + 1);
 		free(old);
 		if (FAILED(hr) || FAILED(hr = local_db_next_ids(db, 1, &mid)) ||
-		    FAILED(hr = insert_row(db, mid, 0, aid, s, cn)))
-			return hr;
+		    FAILED(hr = insert_row(db, mid, 0, aid, s, cn, 0, 0, &k)) ||
+		    FAILED(hr = write_content(db, mid, s, s->changes, s->n_changes, cn, depth + 1, TRUE, &stored)))
+			goto out;
+		hr = local_message_store_size(db, mid, &size);
 	} else {
-		if (FAILED(hr = read_row(db, mid, &r)))
-			return hr == MAPI_E_NOT_FOUND
-			           ? mapix_error(MAPI_E_OBJECT_DELETED, "SaveChanges: the embedded message was deleted")
-			           : hr;
-		if (FAILED(hr = update_row(db, mid, s, s->flags_set, cn)))
-			return hr;
+		if (FAILED(hr = read_row(db, mid, &r))) {
+			if (hr == MAPI_E_NOT_FOUND)
+				hr = mapix_error(MAPI_E_OBJECT_DELETED, "SaveChanges: the embedded message was deleted");
+			goto out;
+		}
+		if (FAILED(hr = write_content(db, mid, s, s->changes, s->n_changes, cn, depth + 1, FALSE, &stored)) ||
+		    FAILED(hr = stored_size(db, mid, &size)) ||
+		    FAILED(hr = update_row(db, mid, s, s->flags_set, cn, size, &k)))
+			goto out;
 	}
-	if (FAILED(hr = write_content(db, mid, s, s->changes, s->n_changes, cn, depth + 1)))
+	if (SUCCEEDED(hr) && k.reread)
+		hr = local_table_sort_refresh(db, mid);
+out:
+	local_table_sort_keys_free(&k);
+	return hr;
+}
+
+/* Undoes what a failed save of a new message wrote inside an enclosing
+ * transaction (a store batch) without a savepoint of its own: the ids are
+ * new, so deleting everything under them removes exactly what the save
+ * wrote. A savepoint would copy every page the save touches into the
+ * statement journal, which costs about as much as the save itself. When
+ * the undo is impossible (SQLite already rolled the transaction back
+ * after a disk or I/O failure) or fails too, the whole transaction is
+ * rolled back, so the batch's commit fails instead of keeping half a
+ * message; the result says so. */
+static HRESULT undo_new(local_db *db, uint64_t mid, uint64_t cn, HRESULT failure)
+{
+	static const char del_change[] = "DELETE FROM changes WHERE cn = ?1";
+	sqlite3_stmt *st;
+	HRESULT hr = S_OK;
+	char why[512];
+	snprintf(why, sizeof why, "%s", MAPIXGetLastErrorText());
+	if (sqlite3_get_autocommit(db->db))
+		return mapix_error(failure, "%s (the store batch was rolled back)", why);
+	if (mid)
+		hr = local_message_delete_db(db, mid, 0);
+	if (SUCCEEDED(hr) && cn && SUCCEEDED(hr = local_db_prepare(db, del_change, &st))) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)cn);
+		hr = local_step_done(db, st, "undoing a failed save");
+	}
+	if (SUCCEEDED(hr))
+		return mapix_error(failure, "%s", why);
+	sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+	return mapix_error(failure, "%s (undoing it failed too: the store batch was rolled back)", why);
+}
+
+/* SaveChanges of a new top-level message. Content first, then the row
+ * with every column computed here (size, attachment count, sort keys), so
+ * that the row and its index entries are written once. */
+static HRESULT save_new(local_object *o, uint64_t *out_mid, uint64_t *out_cn, uint64_t *out_size)
+{
+	static const char atts_sql[] =
+	    "SELECT (SELECT coalesce(sum(p.size), 0) FROM attachments a JOIN props p ON p.obj = a.aid WHERE a.mid = ?1)"
+	    " + (SELECT coalesce(sum(m.size), 0) FROM attachments a JOIN messages m ON m.parent_aid = a.aid"
+	    "    WHERE a.mid = ?1), (SELECT count(*) FROM attachments WHERE mid = ?1)";
+	local_db *db = o->logon->db;
+	local_msgstate *s = o->kind_data;
+	uint64_t mid = 0, cn = 0, size = 0;
+	ULONG n_attach = 0;
+	local_sort_keys k;
+	/* Inside a batch the enclosing transaction is kept; a failure is undone
+	 * by undo_new instead of a savepoint. */
+	BOOL enclosed = db->in_write > 0;
+	HRESULT hr;
+
+	if (enclosed && sqlite3_get_autocommit(db->db))
+		return mapix_error(MAPI_E_CALL_FAILED,
+		                   "SaveChanges: the store batch was rolled back after an earlier failure");
+	if (FAILED(hr = local_table_sort_keys(o->changes, o->n_changes, &k)))
 		return hr;
-	return local_message_store_size(db, mid, &size);
+	if (!enclosed && FAILED(hr = local_db_begin_write(db)))
+		goto out;
+	if (FAILED(hr = local_db_next_ids(db, 1, &mid)) ||
+	    FAILED(hr = local_journal_add(db, LOCAL_CHANGE_CREATE, MAPI_MESSAGE, mid, o->fid, 0, &cn)) ||
+	    FAILED(hr = write_content(db, mid, s, o->changes, o->n_changes, cn, 0, TRUE, &size)))
+		goto fail;
+	if (s->atts.n) {
+		sqlite3_stmt *st;
+		if (FAILED(hr = local_db_prepare(db, atts_sql, &st)))
+			goto fail;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)mid);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			size += (uint64_t)sqlite3_column_int64(st, 0);
+			n_attach = (ULONG)sqlite3_column_int64(st, 1);
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW) {
+			hr = local_db_error(db, rc, "sizing a message");
+			goto fail;
+		}
+	}
+	if (FAILED(hr = insert_row(db, mid, o->fid, 0, s, cn, size, n_attach, &k)) ||
+	    (k.reread && FAILED(hr = local_table_sort_refresh(db, mid))))
+		goto fail;
+	BOOL unread = !s->associated && !(s->flags & MSGFLAG_READ);
+	if (FAILED(hr = local_folder_adjust_counts(db, o->fid, s->associated ? 0 : 1, unread ? 1 : 0,
+	                                           s->associated ? 1 : 0, (int64_t)size)) ||
+	    (!enclosed && FAILED(hr = local_db_commit(db))))
+		goto fail;
+	*out_mid = mid;
+	*out_cn = cn;
+	*out_size = size;
+	goto out;
+fail:
+	if (enclosed)
+		hr = undo_new(db, mid, cn, hr);
+	else
+		local_db_rollback(db);
+out:
+	local_table_sort_keys_free(&k);
+	return hr;
+}
+
+/* SaveChanges of a saved top-level message. */
+static HRESULT save_existing(local_object *o, ULONG ulFlags, uint64_t *out_cn, uint64_t *out_size)
+{
+	local_db *db = o->logon->db;
+	local_msgstate *s = o->kind_data;
+	uint64_t mid = o->id, cn, size, stored;
+	msg_row r = {0};
+	local_sort_keys k;
+	HRESULT hr;
+
+	if (FAILED(hr = local_table_sort_keys(o->changes, o->n_changes, &k)))
+		return hr;
+	if (FAILED(hr = local_db_begin_write(db)))
+		goto out;
+	hr = read_row(db, mid, &r);
+	if (hr == MAPI_E_NOT_FOUND) {
+		o->deleted = TRUE;
+		hr = mapix_error(MAPI_E_OBJECT_DELETED, "SaveChanges: the message was deleted");
+	}
+	if (FAILED(hr))
+		goto fail;
+	if (r.change_number != o->change_number && !(ulFlags & FORCE_SAVE)) {
+		hr = mapix_error(MAPI_E_OBJECT_CHANGED,
+		                 "SaveChanges: the message was changed since it was opened (FORCE_SAVE overwrites)");
+		goto fail;
+	}
+	if (FAILED(hr = local_journal_add(db, LOCAL_CHANGE_MODIFY, MAPI_MESSAGE, mid, r.fid, 0, &cn)) ||
+	    FAILED(hr = write_content(db, mid, s, o->changes, o->n_changes, cn, 0, FALSE, &stored)) ||
+	    FAILED(hr = stored_size(db, mid, &size)) ||
+	    FAILED(hr = update_row(db, mid, s, s->flags_set, cn, size, &k)) ||
+	    (k.reread && FAILED(hr = local_table_sort_refresh(db, mid))))
+		goto fail;
+	int64_t d_unread = 0;
+	if (s->flags_set && !r.associated)
+		d_unread = (int64_t)!(s->flags & MSGFLAG_READ) - (int64_t)!(r.flags & MSGFLAG_READ);
+	if (FAILED(hr = local_folder_adjust_counts(db, r.fid, 0, d_unread, 0, (int64_t)size - (int64_t)r.size)) ||
+	    FAILED(hr = local_db_commit(db)))
+		goto fail;
+	*out_cn = cn;
+	*out_size = size;
+	goto out;
+fail:
+	local_db_rollback(db);
+out:
+	local_table_sort_keys_free(&k);
+	return hr;
 }
 
 /* SaveChanges of a top-level message: everything in one transaction. */
 static HRESULT save_toplevel(local_object *o, ULONG ulFlags)
 {
-	local_db *db = o->logon->db;
 	local_msgstate *s = o->kind_data;
-	uint64_t mid = o->id, cn, size;
-	msg_row r = {0};
+	uint64_t mid = o->id, cn = 0, size = 0;
 	HRESULT hr;
 
 	if (o->deleted)
 		return mapix_error(MAPI_E_OBJECT_DELETED, "SaveChanges: the message was deleted");
-	if (FAILED(hr = local_db_begin_write(db)))
+	hr = o->is_new ? save_new(o, &mid, &cn, &size) : save_existing(o, ulFlags, &cn, &size);
+	if (FAILED(hr))
 		return hr;
-	if (o->is_new) {
-		if (FAILED(hr = local_db_next_ids(db, 1, &mid)) ||
-		    FAILED(hr = local_journal_add(db, LOCAL_CHANGE_CREATE, MAPI_MESSAGE, mid, o->fid, 0, &cn)) ||
-		    FAILED(hr = insert_row(db, mid, o->fid, 0, s, cn)))
-			goto fail;
-	} else {
-		hr = read_row(db, mid, &r);
-		if (hr == MAPI_E_NOT_FOUND) {
-			o->deleted = TRUE;
-			hr = mapix_error(MAPI_E_OBJECT_DELETED, "SaveChanges: the message was deleted");
-		}
-		if (FAILED(hr))
-			goto fail;
-		if (r.change_number != o->change_number && !(ulFlags & FORCE_SAVE)) {
-			hr = mapix_error(MAPI_E_OBJECT_CHANGED,
-			                 "SaveChanges: the message was changed since it was opened (FORCE_SAVE overwrites)");
-			goto fail;
-		}
-		if (FAILED(hr = local_journal_add(db, LOCAL_CHANGE_MODIFY, MAPI_MESSAGE, mid, r.fid, 0, &cn)) ||
-		    FAILED(hr = update_row(db, mid, s, s->flags_set, cn)))
-			goto fail;
-	}
-	if (FAILED(hr = write_content(db, mid, s, o->changes, o->n_changes, cn, 0)) ||
-	    FAILED(hr = local_message_store_size(db, mid, &size)) || FAILED(hr = local_table_sort_refresh(db, mid)))
-		goto fail;
-	if (o->is_new) {
-		BOOL unread = !s->associated && !(s->flags & MSGFLAG_READ);
-		hr = local_folder_adjust_counts(db, o->fid, s->associated ? 0 : 1, unread ? 1 : 0, s->associated ? 1 : 0,
-		                                (int64_t)size);
-	} else {
-		int64_t d_unread = 0;
-		if (s->flags_set && !r.associated)
-			d_unread = (int64_t)!(s->flags & MSGFLAG_READ) - (int64_t)!(r.flags & MSGFLAG_READ);
-		hr = local_folder_adjust_counts(db, r.fid, 0, d_unread, 0, (int64_t)size - (int64_t)r.size);
-	}
-	if (FAILED(hr) || FAILED(hr = local_db_commit(db)))
-		goto fail;
 
 	/* Saved: the database now holds everything that was staged. */
 	local_object_clear_changes(o);
@@ -590,9 +783,6 @@ static HRESULT save_toplevel(local_object *o, ULONG ulFlags)
 	local_attset_free(&s->atts);
 	s->atts.next_num = next_num;
 	return S_OK;
-fail:
-	local_db_rollback(db);
-	return hr;
 }
 
 /* SaveChanges of an embedded message: commits into its attachment. */
@@ -630,8 +820,9 @@ HRESULT local_message_copy_db(local_db *db, uint64_t mid, uint64_t dest_fid, uin
 {
 	static const char ins[] =
 	    "INSERT INTO messages(mid, fid, parent_aid, associated, flags, size, change_number, created, modified,"
-	    " search_key) SELECT ?2, ?3, ?4, associated, flags, size, ?5, ?6, ?6, search_key FROM messages"
-	    " WHERE mid = ?1";
+	    " search_key, s_delivery, s_submit, s_importance, s_subject, s_nsubject, s_class, s_sender)"
+	    " SELECT ?2, ?3, ?4, associated, flags, size, ?5, ?6, ?6, search_key, s_delivery, s_submit, s_importance,"
+	    " s_subject, s_nsubject, s_class, s_sender FROM messages WHERE mid = ?1";
 	sqlite3_stmt *st;
 	HRESULT hr;
 	uint64_t nm = *new_mid;
@@ -705,8 +896,7 @@ HRESULT local_message_copy(local_db *db, uint64_t mid, uint64_t dest_fid, BOOL m
 	} else {
 		if (FAILED(hr = local_db_next_ids(db, 1, &nm)) ||
 		    FAILED(hr = local_journal_add(db, LOCAL_CHANGE_CREATE, MAPI_MESSAGE, nm, dest_fid, 0, &cn)) ||
-		    FAILED(hr = local_message_copy_db(db, mid, dest_fid, 0, cn, 0, &nm)) ||
-		    FAILED(hr = local_table_sort_refresh(db, nm)))
+		    FAILED(hr = local_message_copy_db(db, mid, dest_fid, 0, cn, 0, &nm)))
 			return hr;
 	}
 	if (FAILED(hr = local_folder_adjust_counts(db, dest_fid, content, unread, assoc, (int64_t)r.size)))

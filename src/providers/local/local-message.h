@@ -94,6 +94,14 @@ HRESULT local_changes_copy(const local_change *src, ULONG n, local_change **dst,
 void local_changes_free(local_change *c, ULONG n);
 /* Writes staged changes to obj (inside a write transaction). */
 HRESULT local_changes_flush(local_db *db, uint64_t obj, const local_change *c, ULONG n, BOOL fresh);
+/* The same for a fresh obj, adding the sizes recorded in props.size to *stored. */
+HRESULT local_changes_insert(local_db *db, uint64_t obj, const local_change *c, ULONG n, uint64_t *stored);
+/* local-props.c: writes one value (fresh: no older value to replace);
+ * *stored (may be NULL) receives the size recorded in props.size. */
+HRESULT local_props_put(local_db *db, uint64_t obj, const SPropValue *v, BOOL fresh, uint64_t *stored);
+/* local-props.c: inserts n values of a fresh obj, several rows per
+ * statement; adds the sizes recorded in props.size to *stored (may be NULL). */
+HRESULT local_props_insert_values(local_db *db, uint64_t obj, const SPropValue *const *v, ULONG n, uint64_t *stored);
 /* Size of an object's properties with the staged changes applied. */
 HRESULT local_changes_props_size(local_db *db, uint64_t obj, BOOL is_new, const local_change *c, ULONG n,
                                  uint64_t *size);
@@ -125,8 +133,10 @@ HRESULT local_recips_load(local_db *db, const local_msgstate *s, local_recipset 
 HRESULT local_recipset_copy(const local_recipset *src, local_recipset *dst);
 void local_recipset_free(local_recipset *rs);
 uint64_t local_recipset_size(const local_recipset *rs);
-/* Replaces the stored recipients of mid with rs (inside a write transaction). */
-HRESULT local_recips_write(local_db *db, uint64_t mid, const local_recipset *rs);
+/* Replaces the stored recipients of mid with rs (inside a write transaction);
+ * fresh: mid was created in this transaction (no rows to replace).
+ * *stored (may be NULL) receives the size of the properties written. */
+HRESULT local_recips_write(local_db *db, uint64_t mid, const local_recipset *rs, BOOL fresh, uint64_t *stored);
 HRESULT local_recips_copy_db(local_db *db, uint64_t src_mid, uint64_t dst_mid);
 HRESULT local_recips_delete_db(local_db *db, uint64_t mid);
 HRESULT local_message_GetRecipientTable(IMessage *This, ULONG ulFlags, LPMAPITABLE *lppTable);
@@ -154,6 +164,36 @@ HRESULT local_message_DeleteAttach(IMessage *This, ULONG ulAttachmentNum, ULONG_
                                    LPMAPIPROGRESS lpProgress, ULONG ulFlags);
 /* Copies the attachments of src (a local message) to dest (any IMessage). */
 HRESULT local_atts_copy_to(local_object *src, LPMESSAGE dest, ULONG ulFlags);
+
+/* ---- sort columns of the messages row (local-table-sql.c) ------------------------------------ */
+/* The save path writes a message's sort columns itself, from the values
+ * it saves, in the same INSERT or UPDATE as the rest of the row (schema
+ * version 3 dropped the triggers that kept the integer ones). */
+enum local_sort_col {
+	LOCAL_SORT_DELIVERY,  /* s_delivery: PR_MESSAGE_DELIVERY_TIME */
+	LOCAL_SORT_SUBMIT,    /* s_submit: PR_CLIENT_SUBMIT_TIME */
+	LOCAL_SORT_IMPORTANCE, /* s_importance: PR_IMPORTANCE */
+	LOCAL_SORT_N_INT,
+	LOCAL_SORT_SUBJECT = LOCAL_SORT_N_INT, /* s_subject ... folded strings */
+	LOCAL_SORT_NSUBJECT,
+	LOCAL_SORT_CLASS,
+	LOCAL_SORT_SENDER,
+	LOCAL_SORT_NCOLS
+};
+
+typedef struct local_sort_keys {
+	BOOL any;                          /* some column is touched */
+	BOOL touched[LOCAL_SORT_NCOLS];    /* the changes set or remove the column's property */
+	BOOL present[LOCAL_SORT_NCOLS];    /* ...and leave a value (else the missing key) */
+	int64_t num[LOCAL_SORT_N_INT];     /* integer columns as stored */
+	char *text[LOCAL_SORT_NCOLS];      /* string columns, folded (malloc'd; integer slots unused) */
+	BOOL reread;                       /* a string is staged as a stream: run
+	                                    * local_table_sort_refresh once it is written */
+} local_sort_keys;
+
+/* The sort columns the staged changes c[0..n) set. */
+HRESULT local_table_sort_keys(const local_change *c, ULONG n, local_sort_keys *k);
+void local_table_sort_keys_free(local_sort_keys *k);
 
 /* ---- shared small helpers (local-message.c) ---------------------------------------------- */
 HRESULT local_binary_value(LPSPropValue out, ULONG tag, const void *data, ULONG cb, LPVOID root);

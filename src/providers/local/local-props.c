@@ -19,7 +19,7 @@
 #include <mapix/mapixwire.h>
 
 #include "core/error.h"
-#include "local.h"
+#include "local-message.h"
 
 ULONG local_props_normalize_tag(ULONG tag)
 {
@@ -153,34 +153,41 @@ static HRESULT insert_row(local_db *db, uint64_t obj, ULONG tag, sqlite3_stmt **
 	return S_OK;
 }
 
-static HRESULT write_value(local_db *db, uint64_t obj, const SPropValue *v, BOOL fresh);
+/* A value in its stored form, ready to be bound as one props row. */
+typedef struct stored_value {
+	ULONG tag;           /* normalized */
+	int kind;            /* SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB or SQLITE_NULL (in chunks) */
+	sqlite3_int64 i;
+	double d;
+	const void *p;       /* text (NUL-terminated) or blob */
+	int n;               /* blob bytes */
+	uint64_t size;       /* props.size */
+	char *utf8;          /* owned: a PT_UNICODE value converted (MAPIAllocateBuffer) */
+	MAPIXWIREBUF buf;    /* owned: a multi-valued value encoded */
+} stored_value;
 
-HRESULT local_props_write(local_db *db, uint64_t obj, const SPropValue *v)
+static void stored_free(stored_value *sv)
 {
-	return write_value(db, obj, v, FALSE);
+	if (sv->utf8)
+		MAPIFreeBuffer(sv->utf8);
+	sv->utf8 = NULL;
+	mapix_wire_buf_free(&sv->buf);
 }
 
-HRESULT local_props_insert(local_db *db, uint64_t obj, const SPropValue *v)
-{
-	return write_value(db, obj, v, TRUE);
-}
-
-/* fresh: obj was just created, so there is no older value to clear (saves
- * two statements per property when messages are saved). */
-static HRESULT write_value(local_db *db, uint64_t obj, const SPropValue *v, BOOL fresh)
+/* Puts v into its stored form. A large string or binary is written to
+ * chunks here and leaves a row whose value is NULL. */
+static HRESULT encode_value(local_db *db, uint64_t obj, const SPropValue *v, stored_value *sv)
 {
 	ULONG type = PROP_TYPE(v->ulPropTag) & ~(ULONG)MV_INSTANCE;
-	ULONG tag = local_props_normalize_tag(v->ulPropTag);
-	sqlite3_stmt *st;
-	HRESULT hr;
-	MAPIXWIREBUF buf;
-	uint64_t size = local_props_value_size(v);
+	HRESULT hr = S_OK;
 
-	if (!fresh && FAILED(hr = clear_id(db, obj, tag)))
-		return hr;
+	memset(sv, 0, sizeof *sv);
+	mapix_wire_buf_init(&sv->buf);
+	sv->tag = local_props_normalize_tag(v->ulPropTag);
+	sv->size = local_props_value_size(v);
+	sv->kind = SQLITE_INTEGER;
 	/* Large strings and binaries go to chunks. */
-	if ((type == PT_BINARY || type == PT_STRING8 || type == PT_UNICODE) && size >= LOCAL_LARGE_VALUE) {
-		char *utf8 = NULL;
+	if ((type == PT_BINARY || type == PT_STRING8 || type == PT_UNICODE) && sv->size >= LOCAL_LARGE_VALUE) {
 		const BYTE *data;
 		uint64_t len;
 		if (type == PT_BINARY) {
@@ -190,79 +197,75 @@ static HRESULT write_value(local_db *db, uint64_t obj, const SPropValue *v, BOOL
 			data = (const BYTE *)v->Value.lpszA;
 			len = strlen(v->Value.lpszA);
 		} else {
-			if (FAILED(hr = mapix_utf16_to_utf8(v->Value.lpszW, NULL, &utf8)))
+			if (FAILED(hr = mapix_utf16_to_utf8(v->Value.lpszW, NULL, &sv->utf8)))
 				return hr;
-			data = (const BYTE *)utf8;
-			len = strlen(utf8);
+			data = (const BYTE *)sv->utf8;
+			len = strlen(sv->utf8);
 		}
-		hr = write_chunks(db, obj, tag, data, len);
-		if (SUCCEEDED(hr) && SUCCEEDED(hr = insert_row(db, obj, tag, &st))) {
-			sqlite3_bind_null(st, 3);
-			sqlite3_bind_int64(st, 4, (sqlite3_int64)len);
-			int rc = sqlite3_step(st);
-			sqlite3_reset(st);
-			if (rc != SQLITE_DONE)
-				hr = local_db_error(db, rc, "writing a property");
-		}
-		if (utf8)
-			MAPIFreeBuffer(utf8);
+		hr = write_chunks(db, obj, sv->tag, data, len);
+		sv->kind = SQLITE_NULL;
+		sv->size = len;
+		stored_free(sv);
 		return hr;
 	}
-
-	if (FAILED(hr = insert_row(db, obj, tag, &st)))
-		return hr;
-	mapix_wire_buf_init(&buf);
-	char *utf8 = NULL;
 	switch (type) {
 	case PT_I2:
-		sqlite3_bind_int64(st, 3, v->Value.i);
+		sv->i = v->Value.i;
 		break;
 	case PT_LONG:
-		sqlite3_bind_int64(st, 3, v->Value.l);
+		sv->i = v->Value.l;
 		break;
 	case PT_BOOLEAN:
-		sqlite3_bind_int64(st, 3, v->Value.b ? 1 : 0);
+		sv->i = v->Value.b ? 1 : 0;
 		break;
 	case PT_ERROR:
-		sqlite3_bind_int64(st, 3, v->Value.err);
+		sv->i = v->Value.err;
 		break;
 	case PT_I8:
-		sqlite3_bind_int64(st, 3, v->Value.li.QuadPart);
+		sv->i = v->Value.li.QuadPart;
 		break;
 	case PT_CURRENCY:
-		sqlite3_bind_int64(st, 3, v->Value.cur.int64);
+		sv->i = v->Value.cur.int64;
 		break;
 	case PT_SYSTIME:
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)mapix_filetime_to_u64(v->Value.ft));
+		sv->i = (sqlite3_int64)mapix_filetime_to_u64(v->Value.ft);
 		break;
 	case PT_R4:
-		sqlite3_bind_double(st, 3, v->Value.flt);
+		sv->kind = SQLITE_FLOAT;
+		sv->d = v->Value.flt;
 		break;
 	case PT_DOUBLE:
-		sqlite3_bind_double(st, 3, v->Value.dbl);
+		sv->kind = SQLITE_FLOAT;
+		sv->d = v->Value.dbl;
 		break;
 	case PT_APPTIME:
-		sqlite3_bind_double(st, 3, v->Value.at);
+		sv->kind = SQLITE_FLOAT;
+		sv->d = v->Value.at;
 		break;
 	case PT_STRING8:
-		sqlite3_bind_text(st, 3, v->Value.lpszA ? v->Value.lpszA : "", -1, SQLITE_STATIC);
+		sv->kind = SQLITE_TEXT;
+		sv->p = v->Value.lpszA ? v->Value.lpszA : "";
 		break;
 	case PT_UNICODE:
-		if (FAILED(hr = mapix_utf16_to_utf8(v->Value.lpszW ? v->Value.lpszW : u"", NULL, &utf8)))
-			goto out;
-		sqlite3_bind_text(st, 3, utf8, -1, SQLITE_STATIC);
+		if (FAILED(hr = mapix_utf16_to_utf8(v->Value.lpszW ? v->Value.lpszW : u"", NULL, &sv->utf8)))
+			break;
+		sv->kind = SQLITE_TEXT;
+		sv->p = sv->utf8;
 		break;
 	case PT_BINARY:
 	case PT_SVREID:
-		sqlite3_bind_blob(st, 3, v->Value.bin.cb ? (const void *)v->Value.bin.lpb : "", (int)v->Value.bin.cb,
-		                  SQLITE_STATIC);
+		sv->kind = SQLITE_BLOB;
+		sv->p = v->Value.bin.cb ? (const void *)v->Value.bin.lpb : "";
+		sv->n = (int)v->Value.bin.cb;
 		break;
 	case PT_CLSID:
 		if (!v->Value.lpguid) {
 			hr = mapix_error(MAPI_E_INVALID_PARAMETER, "property 0x%08X: NULL GUID", (unsigned)v->ulPropTag);
-			goto out;
+			break;
 		}
-		sqlite3_bind_blob(st, 3, v->Value.lpguid, sizeof(GUID), SQLITE_STATIC);
+		sv->kind = SQLITE_BLOB;
+		sv->p = v->Value.lpguid;
+		sv->n = sizeof(GUID);
 		break;
 	case PT_SRESTRICT:
 	case PT_MV_I2:
@@ -277,40 +280,144 @@ static HRESULT write_value(local_db *db, uint64_t obj, const SPropValue *v, BOOL
 	case PT_MV_CLSID:
 	case PT_MV_I8: {
 		SPropValue copy = *v;
-		copy.ulPropTag = tag;
-		if (FAILED(hr = mapix_wire_put_propval(&buf, &copy)))
-			goto out;
-		sqlite3_bind_blob(st, 3, buf.pb, (int)buf.cb, SQLITE_STATIC);
+		copy.ulPropTag = sv->tag;
+		if (FAILED(hr = mapix_wire_put_propval(&sv->buf, &copy)))
+			break;
+		sv->kind = SQLITE_BLOB;
+		sv->p = sv->buf.pb;
+		sv->n = (int)sv->buf.cb;
 		break;
 	}
 	case PT_MV_STRING8: {
 		SPropValue conv;
 		LPVOID root = NULL;
 		if (FAILED(hr = MAPIAllocateBuffer(1, &root)))
-			goto out;
+			break;
 		hr = mv_string8_to_unicode(v, root, &conv);
 		if (SUCCEEDED(hr))
-			hr = mapix_wire_put_propval(&buf, &conv);
+			hr = mapix_wire_put_propval(&sv->buf, &conv);
 		MAPIFreeBuffer(root);
 		if (FAILED(hr))
-			goto out;
-		sqlite3_bind_blob(st, 3, buf.pb, (int)buf.cb, SQLITE_STATIC);
+			break;
+		sv->kind = SQLITE_BLOB;
+		sv->p = sv->buf.pb;
+		sv->n = (int)sv->buf.cb;
 		break;
 	}
 	default:
 		hr = mapix_error(MAPI_E_INVALID_TYPE, "property 0x%08X: type cannot be stored", (unsigned)v->ulPropTag);
-		goto out;
+		break;
 	}
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)size);
+	if (FAILED(hr))
+		stored_free(sv);
+	return hr;
+}
+
+/* Binds one row (obj, tag, value, size) from parameter `first` on. */
+static void bind_stored(sqlite3_stmt *st, int first, uint64_t obj, const stored_value *sv)
+{
+	sqlite3_bind_int64(st, first, (sqlite3_int64)obj);
+	sqlite3_bind_int64(st, first + 1, sv->tag);
+	switch (sv->kind) {
+	case SQLITE_INTEGER:
+		sqlite3_bind_int64(st, first + 2, sv->i);
+		break;
+	case SQLITE_FLOAT:
+		sqlite3_bind_double(st, first + 2, sv->d);
+		break;
+	case SQLITE_TEXT:
+		sqlite3_bind_text(st, first + 2, sv->p, -1, SQLITE_STATIC);
+		break;
+	case SQLITE_BLOB:
+		sqlite3_bind_blob(st, first + 2, sv->p, sv->n, SQLITE_STATIC);
+		break;
+	default:
+		sqlite3_bind_null(st, first + 2);
+		break;
+	}
+	sqlite3_bind_int64(st, first + 3, (sqlite3_int64)sv->size);
+}
+
+/* Props rows go in with one statement per 8, 4, 2 or 1 of them: SQLite's
+ * cost per statement run is about half the cost of a small row. */
+#define PROPS_PER_INSERT 8
+static const char ins_rows1[] = "INSERT INTO props(obj, tag, value, size) VALUES (?,?,?,?)";
+static const char ins_rows2[] = "INSERT INTO props(obj, tag, value, size) VALUES (?,?,?,?),(?,?,?,?)";
+static const char ins_rows4[] =
+    "INSERT INTO props(obj, tag, value, size) VALUES (?,?,?,?),(?,?,?,?),(?,?,?,?),(?,?,?,?)";
+static const char ins_rows8[] =
+    "INSERT INTO props(obj, tag, value, size) VALUES (?,?,?,?),(?,?,?,?),(?,?,?,?),(?,?,?,?),(?,?,?,?),"
+    "(?,?,?,?),(?,?,?,?),(?,?,?,?)";
+
+/* Inserts n (1, 2, 4 or 8) encoded rows of obj. */
+static HRESULT insert_stored(local_db *db, uint64_t obj, const stored_value *sv, ULONG n)
+{
+	const char *sql = n == 8 ? ins_rows8 : n == 4 ? ins_rows4 : n == 2 ? ins_rows2 : ins_rows1;
+	sqlite3_stmt *st;
+	HRESULT hr = local_db_prepare(db, sql, &st);
+	if (FAILED(hr))
+		return hr;
+	for (ULONG i = 0; i < n; i++)
+		bind_stored(st, 1 + 4 * (int)i, obj, &sv[i]);
 	int rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE)
-		hr = local_db_error(db, rc, "writing a property");
-out:
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	mapix_wire_buf_free(&buf);
-	if (utf8)
-		MAPIFreeBuffer(utf8);
+	return rc == SQLITE_DONE ? S_OK : local_db_error(db, rc, "writing a property");
+}
+
+HRESULT local_props_insert_values(local_db *db, uint64_t obj, const SPropValue *const *v, ULONG n, uint64_t *stored)
+{
+	stored_value sv[PROPS_PER_INSERT];
+	HRESULT hr = S_OK;
+	for (ULONG done = 0; SUCCEEDED(hr) && done < n;) {
+		ULONG left = n - done, k = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1, m;
+		for (m = 0; m < k; m++)
+			if (FAILED(hr = encode_value(db, obj, v[done + m], &sv[m])))
+				break;
+		if (SUCCEEDED(hr))
+			hr = insert_stored(db, obj, sv, k);
+		for (ULONG i = 0; i < m; i++) {
+			if (stored)
+				*stored += sv[i].size;
+			stored_free(&sv[i]);
+		}
+		done += k;
+	}
+	return hr;
+}
+
+static HRESULT write_value(local_db *db, uint64_t obj, const SPropValue *v, BOOL fresh, uint64_t *stored);
+
+HRESULT local_props_write(local_db *db, uint64_t obj, const SPropValue *v)
+{
+	return write_value(db, obj, v, FALSE, NULL);
+}
+
+HRESULT local_props_insert(local_db *db, uint64_t obj, const SPropValue *v)
+{
+	return write_value(db, obj, v, TRUE, NULL);
+}
+
+HRESULT local_props_put(local_db *db, uint64_t obj, const SPropValue *v, BOOL fresh, uint64_t *stored)
+{
+	return write_value(db, obj, v, fresh, stored);
+}
+
+/* fresh: obj was just created, so there is no older value to clear (saves
+ * two statements per property when messages are saved). *stored (when not
+ * NULL) receives the size recorded in props.size, so the save path can
+ * size a new message without reading it back. */
+static HRESULT write_value(local_db *db, uint64_t obj, const SPropValue *v, BOOL fresh, uint64_t *stored)
+{
+	stored_value sv;
+	HRESULT hr;
+	if (!fresh && FAILED(hr = clear_id(db, obj, local_props_normalize_tag(v->ulPropTag))))
+		return hr;
+	if (FAILED(hr = encode_value(db, obj, v, &sv)))
+		return hr;
+	hr = insert_stored(db, obj, &sv, 1);
+	if (stored)
+		*stored = sv.size;
+	stored_free(&sv);
 	return hr;
 }
 

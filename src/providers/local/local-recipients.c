@@ -259,18 +259,26 @@ static HRESULT insert_recipient(local_db *db, uint64_t rid, uint64_t mid, ULONG 
 	return local_step_done(db, st, "writing a recipient");
 }
 
-HRESULT local_recips_write(local_db *db, uint64_t mid, const local_recipset *rs)
+HRESULT local_recips_write(local_db *db, uint64_t mid, const local_recipset *rs, BOOL fresh, uint64_t *stored)
 {
-	uint64_t first = 0;
-	HRESULT hr = local_recips_delete_db(db, mid);
+	uint64_t first = 0, total = 0;
+	ULONG nv;
+	HRESULT hr = fresh ? S_OK : local_recips_delete_db(db, mid);
 	if (SUCCEEDED(hr) && rs->n)
 		hr = local_db_next_ids(db, rs->n, &first);
 	for (ULONG i = 0; SUCCEEDED(hr) && i < rs->n; i++) {
 		const local_recip *r = &rs->rows[i];
 		hr = insert_recipient(db, first + i, mid, r->rowid);
-		for (ULONG j = 0; SUCCEEDED(hr) && j < r->cValues; j++)
-			hr = local_props_insert(db, first + i, &r->props[j]);
+		/* Recipient ids are new: nothing to replace. */
+		for (ULONG j = 0; SUCCEEDED(hr) && j < r->cValues; j += nv) {
+			const SPropValue *vals[16];
+			for (nv = 0; nv < 16 && j + nv < r->cValues; nv++)
+				vals[nv] = &r->props[j + nv];
+			hr = local_props_insert_values(db, first + i, vals, nv, &total);
+		}
 	}
+	if (stored)
+		*stored = total;
 	return hr;
 }
 

@@ -167,6 +167,23 @@ static const char *const MIGRATIONS[] = {
 	"CREATE INDEX messages_by_size ON messages(fid, associated, size, mid);"
 	"CREATE INDEX messages_by_modified ON messages(fid, associated, modified, mid);"
 	"CREATE INDEX messages_by_flags ON messages(fid, associated, (flags | (n_attach > 0) * 16), mid);",
+	/* 2 -> 3: the integer sort columns (s_delivery, s_submit, s_importance)
+	 * are written by the message save and copy paths of local-message.c,
+	 * like the string ones, from the values being saved. A trigger on
+	 * props made SQLite keep a statement journal for every property INSERT
+	 * and DELETE of every object, and updated a new message's row once per
+	 * sort property; that cost more than the inserts themselves. Nothing
+	 * else writes a message's properties (attachments and recipients have
+	 * ids of their own), so the columns stay what the triggers kept. */
+	"DROP TRIGGER props_s_delivery_ins;"
+	"DROP TRIGGER props_s_delivery_upd;"
+	"DROP TRIGGER props_s_delivery_del;"
+	"DROP TRIGGER props_s_submit_ins;"
+	"DROP TRIGGER props_s_submit_upd;"
+	"DROP TRIGGER props_s_submit_del;"
+	"DROP TRIGGER props_s_importance_ins;"
+	"DROP TRIGGER props_s_importance_upd;"
+	"DROP TRIGGER props_s_importance_del;",
 };
 
 int local_schema_latest(void)

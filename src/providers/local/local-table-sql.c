@@ -26,6 +26,7 @@
 
 #include "core/collation.h"
 #include "core/error.h"
+#include "local-message.h"
 #include "local-table.h"
 
 /* ---- SQL text and binds ---------------------------------------------------------------- */
@@ -345,23 +346,90 @@ done:
 
 /* ---- string sort columns ------------------------------------------------------------------- */
 
-/* The first 255 characters of s, folded as MAPIX_NOCASE folds them (so
- * that BINARY order of the result is MAPIX_NOCASE order). malloc'd. */
-static char *fold_key(const unsigned char *s, size_t len)
+/* The columns the message save path writes itself (local_sort_keys), in
+ * enum local_sort_col order: integers as stored, strings folded. */
+static const ULONG sort_key_tags[LOCAL_SORT_NCOLS] = {
+	PR_MESSAGE_DELIVERY_TIME,     PR_CLIENT_SUBMIT_TIME,        PR_IMPORTANCE,
+	PROP_TAG(PT_UNICODE, 0x0037), PROP_TAG(PT_UNICODE, 0x0E1D), PROP_TAG(PT_UNICODE, 0x001A),
+	PROP_TAG(PT_UNICODE, 0x0C1A),
+};
+
+/* The first 255 characters of t, folded as MAPIX_NOCASE folds them (so
+ * that BINARY order of the result is MAPIX_NOCASE order). malloc'd. UTF-16
+ * and UTF-8 give the same key for the same text: the stored UTF-8 is made
+ * with the same decoder (lone surrogates become U+FFFD either way). */
+static char *fold_key(struct mapix_text t)
 {
 	const struct mapix_fold_table *table = mapix_collation_table(FL_IGNORECASE);
-	char *out = malloc(255 * MAPIX_FOLD_MAX_EXPANSION * 4 + 1);
+	size_t chars = t.len < 255 ? t.len : 255;
+	char *out = malloc(chars * MAPIX_FOLD_MAX_EXPANSION * 4 + 1);
 	size_t pos = 0, w = 0;
 	if (!out)
 		return NULL;
-	for (int chars = 0; pos < len && chars < 255; chars++) {
-		uint32_t cp = mapix_utf8_next(s, len, &pos), folded[MAPIX_FOLD_MAX_EXPANSION];
+	for (size_t i = 0; pos < t.len && i < chars; i++) {
+		uint32_t cp = t.wide ? mapix_utf16_next(t.p, t.len, &pos) : mapix_utf8_next(t.p, t.len, &pos);
+		uint32_t folded[MAPIX_FOLD_MAX_EXPANSION];
 		size_t n = mapix_collation_fold(table, cp, folded);
-		for (size_t i = 0; i < n; i++)
-			w += mapix_utf8_encode(folded[i], (unsigned char *)out + w);
+		for (size_t k = 0; k < n; k++)
+			w += mapix_utf8_encode(folded[k], (unsigned char *)out + w);
 	}
 	out[w] = 0;
 	return out;
+}
+
+void local_table_sort_keys_free(local_sort_keys *k)
+{
+	for (int i = 0; i < LOCAL_SORT_NCOLS; i++) {
+		free(k->text[i]);
+		k->text[i] = NULL;
+	}
+}
+
+HRESULT local_table_sort_keys(const local_change *c, ULONG n, local_sort_keys *k)
+{
+	memset(k, 0, sizeof *k);
+	for (ULONG i = 0; i < n; i++) {
+		for (int col = 0; col < LOCAL_SORT_NCOLS; col++) {
+			if (PROP_ID(c[i].tag) != PROP_ID(sort_key_tags[col]))
+				continue;
+			/* Any change of the id replaces the stored value; the column
+			 * has a value only when the new one has the column's type. */
+			k->touched[col] = TRUE;
+			k->any = TRUE;
+			if (c[i].tag != sort_key_tags[col])
+				break;
+			if (c[i].stream_fd >= 0) {
+				k->reread = TRUE; /* in a temporary file: read back once written */
+				break;
+			}
+			const SPropValue *v = c[i].value;
+			if (!v)
+				break;
+			switch (PROP_TYPE(v->ulPropTag)) {
+			case PT_SYSTIME:
+				k->num[col] = (int64_t)mapix_filetime_to_u64(v->Value.ft);
+				break;
+			case PT_LONG:
+				k->num[col] = v->Value.l;
+				break;
+			case PT_STRING8:
+				k->text[col] = fold_key(mapix_text_utf8(v->Value.lpszA ? v->Value.lpszA : "",
+				                                        v->Value.lpszA ? strlen(v->Value.lpszA) : 0));
+				break;
+			case PT_UNICODE:
+				k->text[col] = fold_key(mapix_text_utf16(v->Value.lpszW ? v->Value.lpszW : u"",
+				                                         v->Value.lpszW ? mapix_wcslen(v->Value.lpszW) : 0));
+				break;
+			}
+			if (col >= LOCAL_SORT_N_INT && !k->text[col]) {
+				local_table_sort_keys_free(k);
+				return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "SaveChanges: out of memory making sort keys");
+			}
+			k->present[col] = TRUE;
+			break;
+		}
+	}
+	return S_OK;
 }
 
 HRESULT local_table_sort_refresh(local_db *db, uint64_t mid)
@@ -371,8 +439,7 @@ HRESULT local_table_sort_refresh(local_db *db, uint64_t mid)
 	    " AND c.tag = p.tag AND c.seq = 0)) FROM props p WHERE p.obj = ?1 AND p.tag IN (?2, ?3, ?4, ?5)";
 	static const char upd[] =
 	    "UPDATE messages SET s_subject = ?2, s_nsubject = ?3, s_class = ?4, s_sender = ?5 WHERE mid = ?1";
-	static const ULONG tags[4] = {PROP_TAG(PT_UNICODE, 0x0037), PROP_TAG(PT_UNICODE, 0x0E1D),
-	                              PROP_TAG(PT_UNICODE, 0x001A), PROP_TAG(PT_UNICODE, 0x0C1A)};
+	const ULONG *tags = sort_key_tags + LOCAL_SORT_N_INT;
 	char *keys[4] = {NULL, NULL, NULL, NULL};
 	sqlite3_stmt *st;
 	HRESULT hr = local_db_prepare(db, sel, &st);
@@ -387,8 +454,8 @@ HRESULT local_table_sort_refresh(local_db *db, uint64_t mid)
 		for (int i = 0; i < 4; i++) {
 			if (tags[i] != tag || keys[i])
 				continue;
-			const unsigned char *text = sqlite3_column_text(st, 1);
-			if (text && !(keys[i] = fold_key(text, (size_t)sqlite3_column_bytes(st, 1))))
+			const char *text = (const char *)sqlite3_column_text(st, 1);
+			if (text && !(keys[i] = fold_key(mapix_text_utf8(text, (size_t)sqlite3_column_bytes(st, 1)))))
 				rc = SQLITE_NOMEM;
 		}
 		if (rc == SQLITE_NOMEM)

@@ -94,8 +94,8 @@ HRESULT local_sql_prepare(local_db *db, const local_sql *q, sqlite3_stmt **st);
 
 /* Rewrites the string sort columns of message mid (s_subject, s_nsubject,
  * s_class, s_sender: the first 255 characters, case-folded) from its
- * stored properties; the save and copy paths of local-message.c call it
- * inside their write transaction. */
+ * stored properties. Only needed for string sort properties staged as
+ * streams: other saves and copies compute or copy the keys themselves. */
 HRESULT local_table_sort_refresh(local_db *db, uint64_t mid);
 /* The SQL expression a contents table sorts by for tag (on alias m); for
  * strings it carries COLLATE MAPIX_NOCASE. *indexed tells whether an index
