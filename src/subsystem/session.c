@@ -60,10 +60,9 @@ static HRESULT enter(session *s, const char *what)
 	return S_OK;
 }
 
-static void close_stores(session *s)
+/* Logs off and releases a list of opened stores. */
+static void close_store_list(open_store *st)
 {
-	open_store *st = s->stores;
-	s->stores = NULL;
 	while (st) {
 		open_store *next = st->next;
 		ULONG flags = LOGOFF_ORDERLY;
@@ -83,6 +82,13 @@ static void close_stores(session *s)
 		free(st);
 		st = next;
 	}
+}
+
+static void close_stores(session *s)
+{
+	open_store *st = s->stores;
+	s->stores = NULL;
+	close_store_list(st);
 }
 
 /* ---- finding and opening stores ------------------------------------------------------- */
@@ -267,8 +273,7 @@ static HRESULT open_store_by_eid(session *s, ULONG cb, LPENTRYID eid, ULONG ulFl
 				*out = st;
 				return S_OK;
 			}
-			session fake = {.stores = st};
-			close_stores(&fake);
+			close_store_list(st);
 		}
 	}
 	if (!pick) {
@@ -358,8 +363,7 @@ static HRESULT ses_GetMsgStoresTable(IMAPISession *This, ULONG ulFlags, LPMAPITA
 			continue;
 		open_store *st;
 		if (SUCCEEDED(open_provider(s, sec, 0, &st))) {
-			session fake = {.stores = st};
-			close_stores(&fake);
+			close_store_list(st);
 		}
 	}
 	mapix_profile_free(p);
