@@ -4,12 +4,15 @@
  * (mapixd) as well as the local one.
  *
  * Every store test opens its mailbox with store_hook_open(path, flags,
- * &lpMDB) instead of calling MAPIXOpenLocalStore directly. Today that is
- * the local provider. With MAPIX_STORE_PROVIDER=remote in the environment
- * the hook will open the mailbox through the remote provider instead; until
- * that provider exists it answers MAPI_E_NO_SUPPORT, and
- * store_hook_skip_unless_local() lets tests that depend on the local file
- * itself (permissions, corrupt files, backups) skip cleanly.
+ * &lpMDB) instead of calling MAPIXOpenLocalStore directly. By default that
+ * is the local provider. With MAPIX_STORE_PROVIDER=remote in the
+ * environment the hook opens the mailbox through the remote provider on
+ * the mapixd at MAPIX_TEST_SERVER (a socket path; src/server/CMakeLists.txt
+ * starts one for the remote_store_* tests): the path becomes a mailbox
+ * name of its own ("t" and a hash of the path), and MAPIX_STORE_CREATE
+ * creates that account (the test runs as an administrator of the test
+ * server). store_hook_skip_unless_local() lets tests that depend on the
+ * local file itself (permissions, corrupt files, backups) skip cleanly.
  *
  * Header-only on purpose: tests/CMakeLists.txt links every test with
  * tests/testutil.c alone.
@@ -20,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mapix/mapixremote.h>
 #include <mapix/mapixstore.h>
 
 /* "local" (the default) or "remote", from MAPIX_STORE_PROVIDER. */
@@ -40,12 +44,32 @@ static inline int store_hook_is_local(void)
  * local provider path is the mailbox file; for the remote one it will name
  * the mailbox on the test server.
  */
+/* The mailbox name the remote provider uses for a test's path. */
+static inline void store_hook_mailbox_name(const char *path, char out[20])
+{
+	/* FNV-1a, 64 bits: distinct temporary paths give distinct mailboxes. */
+	unsigned long long h = 1469598103934665603ULL;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	static const char hex[] = "0123456789abcdef";
+	out[0] = 't';
+	for (int i = 0; i < 16; i++)
+		out[1 + i] = hex[(h >> (60 - 4 * i)) & 0xF];
+	out[17] = 0;
+}
+
 static inline HRESULT store_hook_open(const char *path, ULONG flags, LPMDB *lppMDB)
 {
 	if (!store_hook_is_local()) {
-		if (lppMDB)
-			*lppMDB = NULL;
-		return MAPI_E_NO_SUPPORT; /* the remote provider is not there yet */
+		const char *server = getenv("MAPIX_TEST_SERVER");
+		char name[20];
+		if (!server || !*server || !path) {
+			if (lppMDB)
+				*lppMDB = NULL;
+			return MAPI_E_NO_SUPPORT; /* no test server to talk to */
+		}
+		store_hook_mailbox_name(path, name);
+		return MAPIXOpenRemoteStore(server, name, flags, lppMDB);
 	}
 	return MAPIXOpenLocalStore(path, flags, lppMDB);
 }

@@ -147,8 +147,8 @@ static void test_create_and_reopen(void **state)
 {
 	fixture *f = *state;
 	struct stat st;
-	LPMDB mdb = create_store(f);
 	store_hook_skip_unless_local();
+	LPMDB mdb = create_store(f);
 
 	assert_int_equal(stat(f->path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);

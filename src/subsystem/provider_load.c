@@ -9,7 +9,11 @@
 #include "core/error.h"
 #include "subsystem/session.h"
 
-/* Built into libmapix (src/providers/local/local-logon.c). */
+/* Built into libmapix (src/providers/local/local-logon.c and
+ * src/providers/remote/remote-logon.c). */
+HRESULT remote_MSProviderInit(HINSTANCE hInstance, LPMALLOC lpMalloc, LPALLOCATEBUFFER lpAllocateBuffer,
+                              LPALLOCATEMORE lpAllocateMore, LPFREEBUFFER lpFreeBuffer, ULONG ulFlags,
+                              ULONG ulMAPIVer, ULONG *lpulProviderVer, LPMSPROVIDER *lppMSProvider);
 HRESULT local_MSProviderInit(HINSTANCE hInstance, LPMALLOC lpMalloc, LPALLOCATEBUFFER lpAllocateBuffer,
                              LPALLOCATEMORE lpAllocateMore, LPFREEBUFFER lpFreeBuffer, ULONG ulFlags,
                              ULONG ulMAPIVer, ULONG *lpulProviderVer, LPMSPROVIDER *lppMSProvider);
@@ -22,6 +26,8 @@ static const struct builtin {
 	{"libmapix.so.0", local_MSProviderInit},
 	{"libmapix.so", local_MSProviderInit},
 	{"mapix", local_MSProviderInit},
+	/* The mapixd client: its profile section names the server and mailbox. */
+	{"mapix_remote", remote_MSProviderInit},
 };
 
 HRESULT mapix_provider_load(const char *dll, const char *display, LPMSPROVIDERINIT *lppInit, void **lppHandle)

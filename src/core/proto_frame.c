@@ -1,0 +1,168 @@
+/*
+ * proto_frame.c — frame headers of the mapixd protocol (proto.h) and the
+ * blocking read/write of whole frames on a socket, with timeouts, so that
+ * neither side can be made to wait forever by its peer: a peer that stops
+ * sending or stops reading costs the connection, never a hung thread.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/proto.h"
+
+static void put16(BYTE *p, uint16_t v)
+{
+	p[0] = (BYTE)v;
+	p[1] = (BYTE)(v >> 8);
+}
+
+static void put32(BYTE *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (BYTE)(v >> (8 * i));
+}
+
+static uint16_t get16(const BYTE *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t get32(const BYTE *p)
+{
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+void mapix_proto_header_encode(BYTE out[MAPIX_PROTO_HEADER_SIZE], uint16_t kind, uint32_t id, uint32_t length)
+{
+	put32(out, MAPIX_PROTO_MAGIC);
+	put16(out + 4, MAPIX_PROTO_VERSION);
+	put16(out + 6, kind);
+	put32(out + 8, id);
+	put32(out + 12, length);
+}
+
+HRESULT mapix_proto_header_decode(const BYTE in[MAPIX_PROTO_HEADER_SIZE], uint32_t max_payload,
+                                  mapix_proto_header *hdr)
+{
+	if (get32(in) != MAPIX_PROTO_MAGIC)
+		return mapix_error(MAPI_E_CORRUPT_DATA, "mapixd protocol: bad frame magic 0x%08X", (unsigned)get32(in));
+	hdr->version = get16(in + 4);
+	hdr->kind = get16(in + 6);
+	hdr->id = get32(in + 8);
+	hdr->length = get32(in + 12);
+	if (hdr->version != MAPIX_PROTO_VERSION)
+		return mapix_error(MAPI_E_VERSION, "mapixd protocol: frame version %u, this side speaks %u",
+		                   (unsigned)hdr->version, (unsigned)MAPIX_PROTO_VERSION);
+	if (hdr->kind < MAPIX_PROTO_REQUEST || hdr->kind > MAPIX_PROTO_EVENT)
+		return mapix_error(MAPI_E_CORRUPT_DATA, "mapixd protocol: unknown frame kind %u", (unsigned)hdr->kind);
+	if (max_payload > MAPIX_PROTO_MAX_FRAME_LIMIT)
+		max_payload = MAPIX_PROTO_MAX_FRAME_LIMIT;
+	if (hdr->length > max_payload)
+		return mapix_error(MAPI_E_CORRUPT_DATA, "mapixd protocol: frame of %u bytes exceeds the limit of %u",
+		                   (unsigned)hdr->length, (unsigned)max_payload);
+	return S_OK;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for fd to become ready for `events` until the deadline (-1: none). */
+static int wait_ready(int fd, short events, int64_t deadline)
+{
+	for (;;) {
+		int left = -1;
+		if (deadline >= 0) {
+			int64_t d = deadline - now_ms();
+			if (d <= 0)
+				return 0;
+			left = d > 0x7FFFFFFF ? 0x7FFFFFFF : (int)d;
+		}
+		struct pollfd p = {.fd = fd, .events = events};
+		int rc = poll(&p, 1, left);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			return 0;
+		return 1;
+	}
+}
+
+static HRESULT write_all(int fd, const BYTE *p, size_t cb, int64_t deadline)
+{
+	while (cb) {
+		ssize_t n = send(fd, p, cb, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			p += n;
+			cb -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			int r = wait_ready(fd, POLLOUT, deadline);
+			if (r > 0)
+				continue;
+			return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd protocol: the peer does not read (%s)",
+			                   r == 0 ? "timed out" : strerror(errno));
+		}
+		return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd protocol: send failed: %s",
+		                   n == 0 ? "connection closed" : strerror(errno));
+	}
+	return S_OK;
+}
+
+HRESULT mapix_proto_write_frame(int fd, uint16_t kind, uint32_t id, const void *payload, size_t cb,
+                                int timeout_ms)
+{
+	BYTE hdr[MAPIX_PROTO_HEADER_SIZE];
+	if (cb > MAPIX_PROTO_MAX_FRAME_LIMIT)
+		return mapix_error(MAPI_E_TOO_BIG, "mapixd protocol: frame of %zu bytes is too large", cb);
+	mapix_proto_header_encode(hdr, kind, id, (uint32_t)cb);
+	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	HRESULT hr = write_all(fd, hdr, sizeof hdr, deadline);
+	if (SUCCEEDED(hr) && cb)
+		hr = write_all(fd, payload, cb, deadline);
+	return hr;
+}
+
+HRESULT mapix_proto_read_full(int fd, void *buf, size_t cb, int timeout_ms, BOOL *eof)
+{
+	BYTE *p = buf;
+	size_t got = 0;
+	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	if (eof)
+		*eof = FALSE;
+	while (got < cb) {
+		ssize_t n = recv(fd, p + got, cb - got, MSG_DONTWAIT);
+		if (n > 0) {
+			got += (size_t)n;
+			continue;
+		}
+		if (n == 0) {
+			if (eof)
+				*eof = got == 0;
+			return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd protocol: connection closed by the peer");
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			int r = wait_ready(fd, POLLIN, deadline);
+			if (r > 0)
+				continue;
+			return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd protocol: %s",
+			                   r == 0 ? "timed out waiting for the peer" : strerror(errno));
+		}
+		return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd protocol: receive failed: %s", strerror(errno));
+	}
+	return S_OK;
+}

@@ -1,0 +1,666 @@
+/*
+ * remote-conn.c — connections of the remote store provider to mapixd.
+ *
+ * Identity. The server takes the client's identity from SO_PEERCRED when
+ * the connection is made, i.e. from the security context of the thread
+ * that connected. So connections are pooled per (server address, security
+ * context): a thread only ever uses a connection made in its own context,
+ * and a call from another context on an existing object is refused with
+ * MAPI_E_NO_ACCESS, as for every mapix object.
+ *
+ * Threads. Each connection has a reader thread that takes frames off the
+ * socket: a reply wakes the call waiting for it, an event is queued for
+ * the dispatcher thread (started by the first Advise), which hands it to
+ * the support object (IMAPISupport::Notify), as the local store does. A
+ * call returns only after the events that arrived before its reply were
+ * dispatched, so a client sees the notifications of its own change before
+ * the call that made it returns — unless the call is made from a sink,
+ * on the dispatcher thread itself, which must not wait for itself.
+ *
+ * Failure. A lost connection, a reply that does not come within the
+ * timeout, or a malformed frame marks the connection dead: every waiting
+ * and later call fails with MAPI_E_NETWORK_ERROR, and the next logon makes
+ * a new connection.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "remote.h"
+
+typedef struct pending {
+	struct pending *next;
+	uint32_t id;
+	BOOL done;
+	BYTE *reply;
+	size_t cb;
+	uint64_t ev_mark;     /* events queued before the reply */
+} pending;
+
+typedef struct event {
+	struct event *next;
+	BYTE *payload;
+	size_t cb;
+} event;
+
+typedef struct advise_reg {
+	struct advise_reg *next;
+	ULONG id;
+	const void *owner;    /* the logon that advised */
+	LPMAPISUP support;    /* referenced */
+	struct {
+		ULONG cb;
+		BYTE ab[16];
+	} key;
+} advise_reg;
+
+struct remote_conn {
+	remote_conn *next;          /* pool */
+	atomic_uint users;          /* logons and helpers using it */
+	int fd;
+	char *address;
+	mapix_context ctx;
+	int timeout_ms;
+	pthread_mutex_t lock;       /* everything below */
+	pthread_cond_t cond;
+	pthread_mutex_t wlock;      /* one frame at a time */
+	BOOL dead, closing;
+	uint32_t next_id;
+	pending *pending;
+	event *ev_head, *ev_tail;
+	uint64_t ev_queued, ev_done;
+	advise_reg *advises;
+	ULONG next_advise;
+	pthread_t reader, dispatcher;
+	BOOL has_dispatcher, dispatcher_frees;
+	/* from HELLO */
+	char server_name[65];
+	uint32_t max_frame, max_rows;
+};
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static remote_conn *pool;
+
+static void conn_free(remote_conn *c);
+
+/* ---- state ------------------------------------------------------------------------------ */
+
+/* Marks the connection dead (lock held): every waiter wakes up. */
+static void mark_dead_locked(remote_conn *c)
+{
+	if (!c->dead) {
+		c->dead = TRUE;
+		shutdown(c->fd, SHUT_RDWR);
+	}
+	pthread_cond_broadcast(&c->cond);
+}
+
+static void mark_dead(remote_conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	mark_dead_locked(c);
+	pthread_mutex_unlock(&c->lock);
+}
+
+BOOL remote_conn_alive(remote_conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	BOOL alive = !c->dead;
+	pthread_mutex_unlock(&c->lock);
+	return alive;
+}
+
+const char *remote_conn_server_name(remote_conn *c)
+{
+	return c->server_name;
+}
+
+uint32_t remote_conn_max_rows(remote_conn *c)
+{
+	return c->max_rows;
+}
+
+const char *remote_conn_address(remote_conn *c)
+{
+	return c->address;
+}
+
+/* ---- the reader and the dispatcher -------------------------------------------------------- */
+
+static void *reader_main(void *arg)
+{
+	remote_conn *c = arg;
+	for (;;) {
+		BYTE hdr[MAPIX_PROTO_HEADER_SIZE];
+		mapix_proto_header h;
+		if (FAILED(mapix_proto_read_full(c->fd, hdr, 1, -1, NULL)) ||
+		    FAILED(mapix_proto_read_full(c->fd, hdr + 1, sizeof hdr - 1, c->timeout_ms, NULL)) ||
+		    FAILED(mapix_proto_header_decode(hdr, c->max_frame, &h)) ||
+		    (h.kind != MAPIX_PROTO_REPLY && h.kind != MAPIX_PROTO_EVENT))
+			break;
+		BYTE *payload = malloc(h.length ? h.length : 1);
+		if (!payload || (h.length && FAILED(mapix_proto_read_full(c->fd, payload, h.length, c->timeout_ms, NULL)))) {
+			free(payload);
+			break;
+		}
+		pthread_mutex_lock(&c->lock);
+		if (h.kind == MAPIX_PROTO_REPLY) {
+			pending *p = c->pending;
+			while (p && p->id != h.id)
+				p = p->next;
+			if (!p || p->done) {
+				pthread_mutex_unlock(&c->lock);
+				free(payload);
+				break; /* a reply nobody asked for: the server is confused */
+			}
+			p->reply = payload;
+			p->cb = h.length;
+			p->ev_mark = c->ev_queued;
+			p->done = TRUE;
+		} else {
+			event *e = malloc(sizeof *e);
+			if (!e) {
+				pthread_mutex_unlock(&c->lock);
+				free(payload);
+				break;
+			}
+			e->next = NULL;
+			e->payload = payload;
+			e->cb = h.length;
+			if (c->ev_tail)
+				c->ev_tail->next = e;
+			else
+				c->ev_head = e;
+			c->ev_tail = e;
+			c->ev_queued++;
+		}
+		pthread_cond_broadcast(&c->cond);
+		pthread_mutex_unlock(&c->lock);
+	}
+	mapix_error_clear();
+	mark_dead(c);
+	return NULL;
+}
+
+/* Hands one event to the support object of its advise. */
+static void deliver(remote_conn *c, const event *e)
+{
+	MAPIXWIRECURSOR cur;
+	ULONG id, n = 0;
+	LPNOTIFICATION notifs = NULL;
+	mapix_wire_cursor_init(&cur, e->payload, e->cb);
+	if (FAILED(mapix_wire_get_u32(&cur, &id)) || FAILED(mapix_proto_get_notifs(&cur, &n, &notifs)) ||
+	    FAILED(mapix_wire_get_end(&cur))) {
+		if (notifs)
+			MAPIFreeBuffer(notifs);
+		mapix_error_clear();
+		mark_dead(c); /* a malformed event: the server is broken */
+		return;
+	}
+	LPMAPISUP sup = NULL;
+	BYTE key[sizeof(ULONG) + 16];
+	pthread_mutex_lock(&c->lock);
+	for (advise_reg *a = c->advises; a; a = a->next)
+		if (a->id == id) {
+			sup = a->support;
+			IMAPISupport_AddRef(sup);
+			memcpy(key, &a->key, sizeof key);
+			break;
+		}
+	pthread_mutex_unlock(&c->lock);
+	if (sup) {
+		ULONG flags = 0;
+		IMAPISupport_Notify(sup, (LPNOTIFKEY)key, n, notifs, &flags);
+		IMAPISupport_Release(sup);
+	}
+	MAPIFreeBuffer(notifs);
+	mapix_error_clear();
+}
+
+static void *dispatcher_main(void *arg)
+{
+	remote_conn *c = arg;
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		while (!c->ev_head && !c->closing)
+			pthread_cond_wait(&c->cond, &c->lock);
+		if (!c->ev_head && c->closing)
+			break;
+		event *e = c->ev_head;
+		c->ev_head = e->next;
+		if (!c->ev_head)
+			c->ev_tail = NULL;
+		pthread_mutex_unlock(&c->lock);
+		deliver(c, e);
+		free(e->payload);
+		free(e);
+		pthread_mutex_lock(&c->lock);
+		c->ev_done++;
+		pthread_cond_broadcast(&c->cond);
+	}
+	BOOL frees = c->dispatcher_frees;
+	pthread_mutex_unlock(&c->lock);
+	if (frees)
+		conn_free(c);
+	return NULL;
+}
+
+/* ---- calls ------------------------------------------------------------------------------------- */
+
+void rc_begin(rcall *c, remote_conn *conn, uint32_t handle, uint32_t op)
+{
+	memset(c, 0, sizeof *c);
+	c->conn = conn;
+	mapix_wire_buf_init(&c->req);
+	RC_PUT(c, mapix_wire_put_u32(&c->req, handle));
+	RC_PUT(c, mapix_wire_put_u32(&c->req, op));
+}
+
+void rc_end(rcall *c)
+{
+	mapix_wire_buf_free(&c->req);
+	free(c->reply);
+	c->reply = NULL;
+}
+
+static HRESULT net_error(remote_conn *c, const char *fn, const char *why)
+{
+	return mapix_error(MAPI_E_NETWORK_ERROR, "%s: mapixd at %s: %s", fn, c->address, why);
+}
+
+/* Sends a request and waits for its reply (payload in *reply). */
+static HRESULT roundtrip(remote_conn *c, const MAPIXWIREBUF *req, const char *fn, BYTE **reply, size_t *cb)
+{
+	pending p;
+	memset(&p, 0, sizeof p);
+	pthread_mutex_lock(&c->lock);
+	if (c->dead) {
+		pthread_mutex_unlock(&c->lock);
+		return net_error(c, fn, "the connection was lost (log on again)");
+	}
+	p.id = ++c->next_id;
+	p.next = c->pending;
+	c->pending = &p;
+	pthread_mutex_unlock(&c->lock);
+
+	pthread_mutex_lock(&c->wlock);
+	HRESULT hr = mapix_proto_write_frame(c->fd, MAPIX_PROTO_REQUEST, p.id, req->pb, req->cb, c->timeout_ms);
+	pthread_mutex_unlock(&c->wlock);
+
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += c->timeout_ms / 1000;
+	deadline.tv_nsec += (long)(c->timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&c->lock);
+	if (FAILED(hr))
+		mark_dead_locked(c);
+	while (!p.done && !c->dead)
+		if (pthread_cond_timedwait(&c->cond, &c->lock, &deadline) == ETIMEDOUT && !p.done) {
+			mark_dead_locked(c);
+			break;
+		}
+	/* Events that came before the reply are dispatched first (not when this
+	 * call comes from the dispatcher itself). */
+	BOOL on_dispatcher = c->has_dispatcher && pthread_equal(pthread_self(), c->dispatcher);
+	while (p.done && !on_dispatcher && c->has_dispatcher && !c->dead && c->ev_done < p.ev_mark)
+		pthread_cond_wait(&c->cond, &c->lock);
+	for (pending **pp = &c->pending; *pp; pp = &(*pp)->next)
+		if (*pp == &p) {
+			*pp = p.next;
+			break;
+		}
+	BOOL done = p.done;
+	pthread_mutex_unlock(&c->lock);
+	if (!done) {
+		free(p.reply);
+		return net_error(c, fn, FAILED(hr) ? "the request could not be sent" : "no reply (connection lost or timed out)");
+	}
+	*reply = p.reply;
+	*cb = p.cb;
+	return S_OK;
+}
+
+static HRESULT check_context(remote_conn *c, const char *fn)
+{
+	mapix_context now;
+	if (FAILED(mapix_context_current(&now)))
+		return MAPI_E_CALL_FAILED;
+	if (!mapix_context_equal(&now, &c->ctx))
+		return mapix_error(MAPI_E_NO_ACCESS, "%s: the object belongs to another security context (uid %u), the "
+		                                     "caller runs as uid %u",
+		                   fn, (unsigned)c->ctx.euid, (unsigned)now.euid);
+	return S_OK;
+}
+
+HRESULT rc_run(rcall *c, const char *fn)
+{
+	HRESULT hr;
+	if (FAILED(c->enc))
+		return c->enc == MAPI_E_NOT_ENOUGH_MEMORY ? c->enc
+		                                          : mapix_error(c->enc, "%s: %s", fn, MAPIXGetLastErrorText());
+	if (c->req.cb > c->conn->max_frame)
+		return mapix_error(MAPI_E_TOO_BIG, "%s: the request (%zu bytes) exceeds the server's frame limit (%u)", fn,
+		                   c->req.cb, (unsigned)c->conn->max_frame);
+	if (FAILED(hr = check_context(c->conn, fn)))
+		return hr;
+	size_t cb = 0;
+	if (FAILED(hr = roundtrip(c->conn, &c->req, fn, &c->reply, &cb)))
+		return hr;
+	mapix_wire_cursor_init(&c->out, c->reply, cb);
+	ULONG result;
+	mapix_proto_arena arena = {0};
+	char *text = NULL;
+	if (FAILED(mapix_wire_get_u32(&c->out, &result)) || FAILED(mapix_proto_get_str(&c->out, &arena, &text))) {
+		mapix_proto_arena_free(&arena);
+		return rc_bad_reply(c, fn);
+	}
+	hr = (HRESULT)result;
+	if (hr != S_OK && text && *text)
+		mapix_error(hr, "%s", text);
+	else if (hr != S_OK)
+		mapix_error(hr, "%s: mapixd answered %s", fn, mapix_error_name(hr));
+	else
+		mapix_error_clear();
+	mapix_proto_arena_free(&arena);
+	return hr;
+}
+
+HRESULT rc_bad_reply(rcall *c, const char *fn)
+{
+	mark_dead(c->conn);
+	return mapix_error(MAPI_E_NETWORK_ERROR, "%s: mapixd sent a malformed reply; the connection was dropped", fn);
+}
+
+void remote_conn_release_handle(remote_conn *c, uint32_t handle)
+{
+	MAPIXWIREBUF b;
+	mapix_wire_buf_init(&b);
+	pthread_mutex_lock(&c->lock);
+	BOOL dead = c->dead;
+	pthread_mutex_unlock(&c->lock);
+	if (!dead && SUCCEEDED(mapix_wire_put_u32(&b, handle)) && SUCCEEDED(mapix_wire_put_u32(&b, MPX_OP_RELEASE))) {
+		pthread_mutex_lock(&c->wlock);
+		if (FAILED(mapix_proto_write_frame(c->fd, MAPIX_PROTO_ONEWAY, 0, b.pb, b.cb, c->timeout_ms)))
+			mark_dead(c);
+		pthread_mutex_unlock(&c->wlock);
+	}
+	mapix_wire_buf_free(&b);
+	mapix_error_clear();
+}
+
+/* ---- advises ------------------------------------------------------------------------------------ */
+
+HRESULT remote_conn_advise_register(remote_conn *c, LPMAPISUP support, const void *owner, ULONG *id,
+                                    LPNOTIFKEY *key)
+{
+	advise_reg *a = calloc(1, sizeof *a);
+	if (!a)
+		return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "Advise: out of memory");
+	pthread_mutex_lock(&c->lock);
+	if (!c->has_dispatcher) {
+		if (pthread_create(&c->dispatcher, NULL, dispatcher_main, c) != 0) {
+			pthread_mutex_unlock(&c->lock);
+			free(a);
+			return mapix_error(MAPI_E_NOT_ENOUGH_RESOURCES, "Advise: cannot start the notification thread");
+		}
+		c->has_dispatcher = TRUE;
+	}
+	a->id = ++c->next_advise;
+	a->owner = owner;
+	a->support = support;
+	IMAPISupport_AddRef(support);
+	/* The key is private to this connection's advise: 'R', then the
+	 * connection's address in memory and the id, so two connections sharing
+	 * one support object never collide. */
+	a->key.cb = 16;
+	memset(a->key.ab, 0, sizeof a->key.ab);
+	a->key.ab[0] = 'R';
+	uintptr_t self = (uintptr_t)c;
+	memcpy(a->key.ab + 1, &self, sizeof self);
+	memcpy(a->key.ab + 12, &a->id, sizeof a->id);
+	a->next = c->advises;
+	c->advises = a;
+	*id = a->id;
+	*key = (LPNOTIFKEY)&a->key;
+	pthread_mutex_unlock(&c->lock);
+	return S_OK;
+}
+
+void remote_conn_advise_unregister(remote_conn *c, ULONG id)
+{
+	advise_reg *found = NULL;
+	pthread_mutex_lock(&c->lock);
+	for (advise_reg **pp = &c->advises; *pp; pp = &(*pp)->next)
+		if ((*pp)->id == id) {
+			found = *pp;
+			*pp = found->next;
+			break;
+		}
+	pthread_mutex_unlock(&c->lock);
+	if (found) {
+		IMAPISupport_Release(found->support);
+		free(found);
+	}
+}
+
+void remote_conn_drop_advises(remote_conn *c, const void *owner)
+{
+	for (;;) {
+		advise_reg *found = NULL;
+		pthread_mutex_lock(&c->lock);
+		for (advise_reg **pp = &c->advises; *pp; pp = &(*pp)->next)
+			if ((*pp)->owner == owner) {
+				found = *pp;
+				*pp = found->next;
+				break;
+			}
+		BOOL dead = c->dead;
+		pthread_mutex_unlock(&c->lock);
+		if (!found)
+			return;
+		if (!dead) {
+			/* One-way: the server forgets the advise; nothing waits. */
+			MAPIXWIREBUF b;
+			mapix_wire_buf_init(&b);
+			if (SUCCEEDED(mapix_wire_put_u32(&b, MAPIX_PROTO_CONN_HANDLE)) &&
+			    SUCCEEDED(mapix_wire_put_u32(&b, MPX_OP_STORE_UNADVISE)) && SUCCEEDED(mapix_wire_put_u32(&b, found->id))) {
+				pthread_mutex_lock(&c->wlock);
+				if (FAILED(mapix_proto_write_frame(c->fd, MAPIX_PROTO_ONEWAY, 0, b.pb, b.cb, c->timeout_ms)))
+					mark_dead(c);
+				pthread_mutex_unlock(&c->wlock);
+			}
+			mapix_wire_buf_free(&b);
+			mapix_error_clear();
+		}
+		IMAPISupport_Release(found->support);
+		free(found);
+	}
+}
+
+/* ---- connecting, the pool, closing -------------------------------------------------------------- */
+
+static int timeout_ms(void)
+{
+	const char *t = getenv("MAPIX_REMOTE_TIMEOUT");
+	long s = t ? strtol(t, NULL, 10) : 0;
+	return s > 0 && s < 86400 ? (int)(s * 1000) : REMOTE_DEFAULT_TIMEOUT_MS;
+}
+
+static HRESULT hello(remote_conn *c)
+{
+	rcall call;
+	rc_begin(&call, c, MAPIX_PROTO_CONN_HANDLE, MPX_OP_HELLO);
+	RC_PUT(&call, mapix_wire_put_u16(&call.req, MAPIX_PROTO_VERSION));
+	RC_PUT(&call, mapix_wire_put_u16(&call.req, MAPIX_PROTO_VERSION));
+	HRESULT hr = rc_run(&call, "mapixd HELLO");
+	if (SUCCEEDED(hr)) {
+		WORD version;
+		mapix_proto_arena a = {0};
+		char *name, *ident;
+		BYTE admin;
+		if (FAILED(mapix_wire_get_u16(&call.out, &version)) || FAILED(mapix_proto_get_str(&call.out, &a, &name)) ||
+		    FAILED(mapix_wire_get_u32(&call.out, &c->max_frame)) || FAILED(mapix_wire_get_u32(&call.out, &c->max_rows)) ||
+		    FAILED(mapix_proto_get_str(&call.out, &a, &ident)) || FAILED(mapix_wire_get_u8(&call.out, &admin)) ||
+		    version != MAPIX_PROTO_VERSION || c->max_frame < 65536 || c->max_rows == 0)
+			hr = rc_bad_reply(&call, "mapixd HELLO");
+		else
+			snprintf(c->server_name, sizeof c->server_name, "%s", name);
+		mapix_proto_arena_free(&a);
+	}
+	rc_end(&call);
+	return hr;
+}
+
+static HRESULT conn_open(const char *address, const mapix_context *ctx, remote_conn **out)
+{
+	struct sockaddr_un addr;
+	*out = NULL;
+	memset(&addr, 0, sizeof addr);
+	addr.sun_family = AF_UNIX;
+	if (strlen(address) >= sizeof addr.sun_path)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "mapixd address %s is too long", address);
+	strcpy(addr.sun_path, address);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd at %s: socket: %s", address, strerror(errno));
+	if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+		int e = errno;
+		close(fd);
+		return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd at %s cannot be reached: %s", address, strerror(e));
+	}
+	remote_conn *c = calloc(1, sizeof *c);
+	if (!c || !(c->address = strdup(address))) {
+		free(c);
+		close(fd);
+		return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "mapixd: out of memory");
+	}
+	c->fd = fd;
+	c->ctx = *ctx;
+	c->timeout_ms = timeout_ms();
+	c->max_frame = MAPIX_PROTO_DEFAULT_MAX_FRAME; /* until HELLO tells */
+	atomic_init(&c->users, 1);
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->cond, NULL);
+	pthread_mutex_init(&c->wlock, NULL);
+	if (pthread_create(&c->reader, NULL, reader_main, c) != 0) {
+		close(fd);
+		free(c->address);
+		free(c);
+		return mapix_error(MAPI_E_NOT_ENOUGH_RESOURCES, "mapixd: cannot start the connection's reader thread");
+	}
+	HRESULT hr = hello(c);
+	if (FAILED(hr)) {
+		char why[512];
+		snprintf(why, sizeof why, "%s", MAPIXGetLastErrorText());
+		remote_conn_unref(c);
+		return mapix_error(hr == MAPI_E_VERSION ? hr : MAPI_E_NETWORK_ERROR, "%s", why);
+	}
+	*out = c;
+	return S_OK;
+}
+
+HRESULT remote_conn_get(const char *address, remote_conn **out)
+{
+	mapix_context ctx;
+	HRESULT hr;
+	*out = NULL;
+	if (!address || !*address)
+		address = MAPIX_DEFAULT_SERVER_SOCKET;
+	if (strncmp(address, "unix:", 5) == 0)
+		address += 5;
+	if (FAILED(hr = mapix_context_current(&ctx)))
+		return hr;
+	pthread_mutex_lock(&pool_lock);
+	for (remote_conn *c = pool; c; c = c->next)
+		if (strcmp(c->address, address) == 0 && mapix_context_equal(&c->ctx, &ctx) && remote_conn_alive(c)) {
+			atomic_fetch_add(&c->users, 1);
+			pthread_mutex_unlock(&pool_lock);
+			*out = c;
+			return S_OK;
+		}
+	pthread_mutex_unlock(&pool_lock);
+	remote_conn *c;
+	if (FAILED(hr = conn_open(address, &ctx, &c)))
+		return hr;
+	pthread_mutex_lock(&pool_lock);
+	c->next = pool;
+	pool = c;
+	pthread_mutex_unlock(&pool_lock);
+	*out = c;
+	return S_OK;
+}
+
+void remote_conn_ref(remote_conn *c)
+{
+	atomic_fetch_add(&c->users, 1);
+}
+
+static void conn_free(remote_conn *c)
+{
+	while (c->ev_head) {
+		event *e = c->ev_head;
+		c->ev_head = e->next;
+		free(e->payload);
+		free(e);
+	}
+	while (c->advises) {
+		advise_reg *a = c->advises;
+		c->advises = a->next;
+		IMAPISupport_Release(a->support);
+		free(a);
+	}
+	close(c->fd);
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->cond);
+	pthread_mutex_destroy(&c->wlock);
+	free(c->address);
+	free(c);
+}
+
+void remote_conn_unref(remote_conn *c)
+{
+	if (!c)
+		return;
+	/* The pool lock orders the last release against remote_conn_get
+	 * handing the connection out again. */
+	pthread_mutex_lock(&pool_lock);
+	if (atomic_fetch_sub(&c->users, 1) != 1) {
+		pthread_mutex_unlock(&pool_lock);
+		return;
+	}
+	for (remote_conn **pp = &pool; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	pthread_mutex_unlock(&pool_lock);
+
+	pthread_mutex_lock(&c->lock);
+	c->closing = TRUE;
+	mark_dead_locked(c);
+	BOOL has_dispatcher = c->has_dispatcher;
+	BOOL on_dispatcher = has_dispatcher && pthread_equal(pthread_self(), c->dispatcher);
+	if (on_dispatcher)
+		c->dispatcher_frees = TRUE;
+	pthread_mutex_unlock(&c->lock);
+	pthread_join(c->reader, NULL);
+	if (on_dispatcher) {
+		/* Released from inside a sink: the dispatcher finishes its event
+		 * and frees the connection on its way out. */
+		pthread_detach(c->dispatcher);
+		return;
+	}
+	if (has_dispatcher)
+		pthread_join(c->dispatcher, NULL);
+	conn_free(c);
+}

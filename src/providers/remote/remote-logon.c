@@ -1,0 +1,535 @@
+/*
+ * remote-logon.c — the remote store as a MAPI service provider: the
+ * MSProviderInit-shaped entry point, IMSProvider (Logon reads the server
+ * address and mailbox from the provider's profile section, or opens the
+ * mailbox a store entry ID names), IMSLogon, and the profile-less entry
+ * points of mapixremote.h: MAPIXOpenRemoteStore, MAPIXOpenRemoteStoreEntryID,
+ * MAPIXMailboxLogon and the administrative requests.
+ *
+ * A remote_logon holds the connection and the support object; the store
+ * object and every open object hold a reference on it, so objects may
+ * outlive the store object, and the last one lets the connection go.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/error.h"
+#include "providers/standalone-support.h"
+#include "remote.h"
+
+#define OPEN_FLAGS (MDB_WRITE | MAPI_BEST_ACCESS | MDB_NO_MAIL | MDB_NO_DIALOG | MDB_TEMPORARY | MDB_ONLINE | \
+                    MAPI_DEFERRED_ERRORS | MAPIX_STORE_CREATE)
+
+
+static const IMSLogonVtbl remote_mslogon_vtbl;
+
+void remote_logon_ref(remote_logon *l)
+{
+	atomic_fetch_add(&l->refs, 1);
+}
+
+void remote_logon_unref(remote_logon *l)
+{
+	if (!l || atomic_fetch_sub(&l->refs, 1) != 1)
+		return;
+	remote_conn *conn = l->conn;
+	/* The sinks still subscribed go with the logon, as in the local store. */
+	remote_conn_drop_advises(conn, l);
+	if (l->support)
+		IMAPISupport_Release(l->support);
+	free(l);
+	remote_conn_unref(conn);
+}
+
+/* ---- logging on ---------------------------------------------------------------------------- */
+
+/* Sends the logon request (by name or by entry ID) and builds the logon
+ * and its store proxy from the reply. */
+static HRESULT logon(remote_conn *conn, LPMAPISUP sup, const char *mailbox, ULONG cbEntryID, LPENTRYID lpEntryID,
+                     ULONG flags, LPMSLOGON *lppMSLogon, LPMDB *lppMDB)
+{
+	rcall c;
+	if (lpEntryID) {
+		rc_begin(&c, conn, MAPIX_PROTO_CONN_HANDLE, MPX_OP_LOGON_ENTRYID);
+		RC_PUT(&c, mapix_proto_put_bin(&c.req, cbEntryID, lpEntryID));
+		RC_PUT(&c, mapix_wire_put_u32(&c.req, flags & ~(ULONG)MAPIX_STORE_CREATE));
+	} else {
+		rc_begin(&c, conn, MAPIX_PROTO_CONN_HANDLE, MPX_OP_LOGON);
+		RC_PUT(&c, mapix_proto_put_str(&c.req, mailbox ? mailbox : ""));
+		RC_PUT(&c, mapix_wire_put_u32(&c.req, flags));
+		RC_PUT(&c, mapix_wire_put_u32(&c.req, 0));
+	}
+	HRESULT hr = rc_run(&c, "OpenMsgStore");
+	if (FAILED(hr)) {
+		rc_end(&c);
+		return hr;
+	}
+	BYTE kind;
+	ULONG handle, access;
+	mapix_proto_arena a = {0};
+	char *name, *how;
+	if (FAILED(mapix_wire_get_u8(&c.out, &kind)) || FAILED(mapix_wire_get_u32(&c.out, &handle)) ||
+	    kind != MPX_OBJ_STORE || !handle || FAILED(mapix_proto_get_str(&c.out, &a, &name)) ||
+	    FAILED(mapix_proto_get_str(&c.out, &a, &how)) || FAILED(mapix_wire_get_u32(&c.out, &access))) {
+		hr = rc_bad_reply(&c, "OpenMsgStore");
+		mapix_proto_arena_free(&a);
+		rc_end(&c);
+		return hr;
+	}
+	rc_end(&c);
+	remote_logon *l = calloc(1, sizeof *l);
+	if (!l) {
+		remote_conn_release_handle(conn, handle);
+		mapix_proto_arena_free(&a);
+		return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "OpenMsgStore: out of memory");
+	}
+	l->ms_logon.lpVtbl = &remote_mslogon_vtbl;
+	atomic_init(&l->refs, 1);
+	l->conn = conn;
+	remote_conn_ref(conn);
+	l->flags = flags & ~(ULONG)MAPIX_STORE_CREATE;
+	snprintf(l->mailbox, sizeof l->mailbox, "%s", name);
+	mapix_proto_arena_free(&a);
+	if (sup) {
+		IMAPISupport_AddRef(sup);
+		l->support = sup;
+	}
+	remote_obj *store;
+	if (FAILED(hr = remote_obj_new(l, MPX_OBJ_STORE, handle, &store))) {
+		remote_conn_release_handle(conn, handle);
+		remote_logon_unref(l);
+		return hr;
+	}
+	l->store = store;
+	*lppMSLogon = &l->ms_logon;
+	*lppMDB = (LPMDB)store;
+	return S_OK;
+}
+
+/* ---- IMSLogon ------------------------------------------------------------------------------ */
+
+#define LOGON(This) ((remote_logon *)(This))
+
+static HRESULT mslogon_QueryInterface(IMSLogon *This, REFIID riid, LPVOID *ppvObj)
+{
+	if (!ppvObj || !riid)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "IMSLogon::QueryInterface: NULL argument");
+	*ppvObj = NULL;
+	if (!IsEqualIID(riid, &IID_IUnknown) && !IsEqualIID(riid, &IID_IMSLogon))
+		return MAPI_E_INTERFACE_NOT_SUPPORTED;
+	remote_logon_ref(LOGON(This));
+	*ppvObj = This;
+	return S_OK;
+}
+
+static ULONG mslogon_AddRef(IMSLogon *This)
+{
+	return (ULONG)atomic_fetch_add(&LOGON(This)->refs, 1) + 1;
+}
+
+static ULONG mslogon_Release(IMSLogon *This)
+{
+	ULONG left = (ULONG)atomic_load(&LOGON(This)->refs) - 1;
+	remote_logon_unref(LOGON(This));
+	return left;
+}
+
+static HRESULT mslogon_GetLastError(IMSLogon *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError)
+{
+	(void)This;
+	if (!lppMAPIError)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "IMSLogon::GetLastError: lppMAPIError is NULL");
+	if (ulFlags & ~MAPI_UNICODE)
+		return MAPI_E_UNKNOWN_FLAGS;
+	return mapix_error_to_mapierror(hResult, ulFlags, "mapix remote store", lppMAPIError);
+}
+
+static HRESULT mslogon_Logoff(IMSLogon *This, ULONG *lpulFlags)
+{
+	(void)This;
+	if (lpulFlags)
+		*lpulFlags = 0;
+	return S_OK;
+}
+
+/* The store object, or MAPI_E_INVALID_OBJECT once it is gone. */
+static HRESULT logon_store(remote_logon *l, const char *fn, remote_obj **out)
+{
+	*out = l->store;
+	return *out ? S_OK : mapix_error(MAPI_E_INVALID_OBJECT, "%s: the store object was released", fn);
+}
+
+static HRESULT mslogon_OpenEntry(IMSLogon *This, ULONG cbEntryID, LPENTRYID lpEntryID, LPCIID lpInterface,
+                                 ULONG ulFlags, ULONG *lpulObjType, LPUNKNOWN *lppUnk)
+{
+	remote_obj *s;
+	HRESULT hr = logon_store(LOGON(This), "IMSLogon::OpenEntry", &s);
+	return FAILED(hr) ? hr : remote_open_entry(s, cbEntryID, lpEntryID, lpInterface, ulFlags, lpulObjType, lppUnk);
+}
+
+static HRESULT mslogon_CompareEntryIDs(IMSLogon *This, ULONG cb1, LPENTRYID e1, ULONG cb2, LPENTRYID e2, ULONG ulFlags,
+                                       ULONG *lpulResult)
+{
+	remote_obj *s;
+	HRESULT hr = logon_store(LOGON(This), "IMSLogon::CompareEntryIDs", &s);
+	return FAILED(hr) ? hr : IMsgStore_CompareEntryIDs((LPMDB)s, cb1, e1, cb2, e2, ulFlags, lpulResult);
+}
+
+static HRESULT mslogon_Advise(IMSLogon *This, ULONG cbEntryID, LPENTRYID lpEntryID, ULONG ulEventMask,
+                              LPMAPIADVISESINK lpAdviseSink, ULONG_PTR *lpulConnection)
+{
+	remote_obj *s;
+	HRESULT hr = logon_store(LOGON(This), "IMSLogon::Advise", &s);
+	return FAILED(hr) ? hr : IMsgStore_Advise((LPMDB)s, cbEntryID, lpEntryID, ulEventMask, lpAdviseSink, lpulConnection);
+}
+
+static HRESULT mslogon_Unadvise(IMSLogon *This, ULONG_PTR ulConnection)
+{
+	remote_obj *s;
+	HRESULT hr = logon_store(LOGON(This), "IMSLogon::Unadvise", &s);
+	return FAILED(hr) ? hr : IMsgStore_Unadvise((LPMDB)s, ulConnection);
+}
+
+static HRESULT mslogon_OpenStatusEntry(IMSLogon *This, LPCIID lpInterface, ULONG ulFlags, ULONG *lpulObjType,
+                                       LPVOID *lppEntry)
+{
+	(void)This, (void)lpInterface, (void)ulFlags, (void)lpulObjType, (void)lppEntry;
+	return mapix_error(MAPI_E_NO_SUPPORT, "IMSLogon::OpenStatusEntry: the remote store has no status object");
+}
+
+static const IMSLogonVtbl remote_mslogon_vtbl = {
+	.QueryInterface = mslogon_QueryInterface,
+	.AddRef = mslogon_AddRef,
+	.Release = mslogon_Release,
+	.GetLastError = mslogon_GetLastError,
+	.Logoff = mslogon_Logoff,
+	.OpenEntry = mslogon_OpenEntry,
+	.CompareEntryIDs = mslogon_CompareEntryIDs,
+	.Advise = mslogon_Advise,
+	.Unadvise = mslogon_Unadvise,
+	.OpenStatusEntry = mslogon_OpenStatusEntry,
+};
+
+/* ---- IMSProvider ------------------------------------------------------------------------------ */
+
+typedef struct remote_provider {
+	IMSProvider itf; /* must stay first */
+	atomic_ulong refs;
+} remote_provider;
+
+static HRESULT prov_QueryInterface(IMSProvider *This, REFIID riid, LPVOID *ppvObj)
+{
+	if (!ppvObj || !riid)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "IMSProvider::QueryInterface: NULL argument");
+	*ppvObj = NULL;
+	if (!IsEqualIID(riid, &IID_IUnknown) && !IsEqualIID(riid, &IID_IMSProvider))
+		return MAPI_E_INTERFACE_NOT_SUPPORTED;
+	atomic_fetch_add(&((remote_provider *)This)->refs, 1);
+	*ppvObj = This;
+	return S_OK;
+}
+
+static ULONG prov_AddRef(IMSProvider *This)
+{
+	return (ULONG)atomic_fetch_add(&((remote_provider *)This)->refs, 1) + 1;
+}
+
+static ULONG prov_Release(IMSProvider *This)
+{
+	ULONG left = (ULONG)atomic_fetch_sub(&((remote_provider *)This)->refs, 1) - 1;
+	if (!left)
+		free(This);
+	return left;
+}
+
+static HRESULT prov_Shutdown(IMSProvider *This, ULONG *lpulFlags)
+{
+	(void)This;
+	if (lpulFlags)
+		*lpulFlags = 0;
+	return S_OK;
+}
+
+/* Server address and mailbox (caller frees) from the profile section. */
+static HRESULT read_section(LPMAPISUP sup, char **server, char **mailbox, BOOL *create)
+{
+	LPPROFSECT sect = NULL;
+	LPSPropValue vals = NULL;
+	ULONG n = 0;
+	*server = *mailbox = NULL;
+	*create = FALSE;
+	HRESULT hr = IMAPISupport_OpenProfileSection(sup, NULL, 0, &sect);
+	if (FAILED(hr))
+		return hr;
+	hr = IProfSect_GetProps(sect, NULL, 0, &n, &vals);
+	IProfSect_Release(sect);
+	if (FAILED(hr))
+		return hr;
+	for (ULONG i = 0; i < n; i++) {
+		if (vals[i].ulPropTag == PR_MAPIX_REMOTE_SERVER_A && vals[i].Value.lpszA && !*server)
+			*server = strdup(vals[i].Value.lpszA);
+		else if (vals[i].ulPropTag == PR_MAPIX_REMOTE_MAILBOX_A && vals[i].Value.lpszA && !*mailbox)
+			*mailbox = strdup(vals[i].Value.lpszA);
+		else if (vals[i].ulPropTag == PR_MAPIX_STORE_CREATE)
+			*create = vals[i].Value.b != 0;
+	}
+	MAPIFreeBuffer(vals);
+	return S_OK;
+}
+
+static HRESULT prov_Logon(IMSProvider *This, LPMAPISUP lpMAPISup, ULONG_PTR ulUIParam, LPTSTR lpszProfileName,
+                          ULONG cbEntryID, LPENTRYID lpEntryID, ULONG ulFlags, LPCIID lpInterface,
+                          ULONG *lpcbSpoolSecurity, LPBYTE *lppbSpoolSecurity, LPMAPIERROR *lppMAPIError,
+                          LPMSLOGON *lppMSLogon, LPMDB *lppMDB)
+{
+	char *server = NULL, *mailbox = NULL;
+	BOOL create = FALSE;
+	remote_conn *conn = NULL;
+	HRESULT hr;
+	(void)This, (void)ulUIParam, (void)lpszProfileName;
+	if (lpcbSpoolSecurity)
+		*lpcbSpoolSecurity = 0;
+	if (lppbSpoolSecurity)
+		*lppbSpoolSecurity = NULL;
+	if (lppMAPIError)
+		*lppMAPIError = NULL;
+	if (!lpMAPISup || !lppMSLogon || !lppMDB)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "IMSProvider::Logon: NULL support object or result");
+	*lppMSLogon = NULL;
+	*lppMDB = NULL;
+	if (lpInterface && !IsEqualIID(lpInterface, &IID_IMsgStore) && !IsEqualIID(lpInterface, &IID_IMAPIProp) &&
+	    !IsEqualIID(lpInterface, &IID_IUnknown))
+		return mapix_error(MAPI_E_INTERFACE_NOT_SUPPORTED, "IMSProvider::Logon: the store has no such interface");
+	if (FAILED(hr = read_section(lpMAPISup, &server, &mailbox, &create)))
+		goto out;
+	if (create)
+		ulFlags |= MAPIX_STORE_CREATE;
+	if (FAILED(hr = remote_conn_get(server, &conn)))
+		goto out;
+	/* With an entry ID, that mailbox (CreateStoreEntryID); otherwise the
+	 * profile's. */
+	hr = logon(conn, lpMAPISup, mailbox, cbEntryID, cbEntryID ? lpEntryID : NULL, ulFlags, lppMSLogon, lppMDB);
+	remote_conn_unref(conn);
+out:
+	if (FAILED(hr) && lppMAPIError &&
+	    FAILED(mapix_error_to_mapierror(hr, ulFlags & MAPI_UNICODE, "mapix remote store", lppMAPIError)))
+		*lppMAPIError = NULL;
+	free(server);
+	free(mailbox);
+	return hr;
+}
+
+static HRESULT prov_SpoolerLogon(IMSProvider *This, LPMAPISUP lpMAPISup, ULONG_PTR ulUIParam, LPTSTR lpszProfileName,
+                                 ULONG cbEntryID, LPENTRYID lpEntryID, ULONG ulFlags, LPCIID lpInterface,
+                                 ULONG cbSpoolSecurity, LPBYTE lpbSpoolSecurity, LPMAPIERROR *lppMAPIError,
+                                 LPMSLOGON *lppMSLogon, LPMDB *lppMDB)
+{
+	(void)This, (void)lpMAPISup, (void)ulUIParam, (void)lpszProfileName, (void)cbEntryID, (void)lpEntryID;
+	(void)ulFlags, (void)lpInterface, (void)cbSpoolSecurity, (void)lpbSpoolSecurity;
+	if (lppMAPIError)
+		*lppMAPIError = NULL;
+	if (lppMSLogon)
+		*lppMSLogon = NULL;
+	if (lppMDB)
+		*lppMDB = NULL;
+	return mapix_error(MAPI_E_NO_SUPPORT, "IMSProvider::SpoolerLogon: mapix has no MAPI spooler");
+}
+
+static HRESULT prov_CompareStoreIDs(IMSProvider *This, ULONG cb1, LPENTRYID e1, ULONG cb2, LPENTRYID e2,
+                                    ULONG ulFlags, ULONG *lpulResult)
+{
+	(void)This, (void)ulFlags;
+	if (!lpulResult)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "IMSProvider::CompareStoreIDs: NULL result");
+	/* Store entry IDs name a server and a mailbox DN; the WrappedType
+	 * (bytes 56-59: the OPENSTORE flags) does not change which mailbox. */
+	if (!e1 || !e2 || cb1 < 60 || cb2 < 60)
+		return mapix_error(MAPI_E_INVALID_ENTRYID, "IMSProvider::CompareStoreIDs: not store entry IDs");
+	*lpulResult = cb1 == cb2 && memcmp((BYTE *)e1 + 4, (BYTE *)e2 + 4, 52) == 0 &&
+	              strncasecmp((char *)e1 + 60, (char *)e2 + 60, cb1 - 60) == 0;
+	return S_OK;
+}
+
+static const IMSProviderVtbl remote_provider_vtbl = {
+	.QueryInterface = prov_QueryInterface,
+	.AddRef = prov_AddRef,
+	.Release = prov_Release,
+	.Shutdown = prov_Shutdown,
+	.Logon = prov_Logon,
+	.SpoolerLogon = prov_SpoolerLogon,
+	.CompareStoreIDs = prov_CompareStoreIDs,
+};
+
+HRESULT remote_MSProviderInit(HINSTANCE hInstance, LPMALLOC lpMalloc, LPALLOCATEBUFFER lpAllocateBuffer,
+                              LPALLOCATEMORE lpAllocateMore, LPFREEBUFFER lpFreeBuffer, ULONG ulFlags,
+                              ULONG ulMAPIVer, ULONG *lpulProviderVer, LPMSPROVIDER *lppMSProvider)
+{
+	(void)hInstance, (void)lpMalloc, (void)lpAllocateBuffer, (void)lpAllocateMore, (void)lpFreeBuffer, (void)ulFlags;
+	if (!lpulProviderVer || !lppMSProvider)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "MSProviderInit: NULL result");
+	*lppMSProvider = NULL;
+	*lpulProviderVer = CURRENT_SPI_VERSION;
+	if (ulMAPIVer < PDK1_SPI_VERSION)
+		return mapix_error(MAPI_E_VERSION, "MSProviderInit: SPI version 0x%08X is too old", (unsigned)ulMAPIVer);
+	remote_provider *p = calloc(1, sizeof *p);
+	if (!p)
+		return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "MSProviderInit: out of memory");
+	p->itf.lpVtbl = &remote_provider_vtbl;
+	atomic_init(&p->refs, 1);
+	*lppMSProvider = &p->itf;
+	return S_OK;
+}
+
+/* ---- profile-less entry points (mapixremote.h) ------------------------------------------------------ */
+
+/* The provider path with a standalone support object, as a profile would
+ * drive it. */
+static HRESULT open_via_provider(LPCSTR lpszServer, LPCSTR lpszMailbox, ULONG cbEntryID, LPENTRYID lpEntryID,
+                                 ULONG ulFlags, LPMDB *lppMDB)
+{
+	SPropValue section[3];
+	ULONG n = 0;
+	LPMAPISUP sup = NULL;
+	LPMSPROVIDER prov = NULL;
+	LPMSLOGON mslogon = NULL;
+	ULONG spi = 0;
+	memset(section, 0, sizeof section);
+	if (lpszServer) {
+		section[n].ulPropTag = PR_MAPIX_REMOTE_SERVER_A;
+		section[n++].Value.lpszA = (LPSTR)lpszServer;
+	}
+	if (lpszMailbox) {
+		section[n].ulPropTag = PR_MAPIX_REMOTE_MAILBOX_A;
+		section[n++].Value.lpszA = (LPSTR)lpszMailbox;
+	}
+	HRESULT hr = mapix_support_standalone_new(n, section, &sup);
+	if (FAILED(hr))
+		return hr;
+	hr = remote_MSProviderInit(NULL, NULL, MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer, 0,
+	                           CURRENT_SPI_VERSION, &spi, &prov);
+	if (SUCCEEDED(hr))
+		hr = IMSProvider_Logon(prov, sup, 0, NULL, cbEntryID, lpEntryID, ulFlags, NULL, NULL, NULL, NULL, &mslogon,
+		                       lppMDB);
+	if (mslogon)
+		IMSLogon_Release(mslogon);
+	if (prov)
+		IMSProvider_Release(prov);
+	IMAPISupport_Release(sup);
+	return hr;
+}
+
+STDAPI MAPIXOpenRemoteStore(LPCSTR lpszServer, LPCSTR lpszMailbox, ULONG ulFlags, LPMDB *lppMDB)
+{
+	if (!lppMDB)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "MAPIXOpenRemoteStore: NULL result pointer");
+	*lppMDB = NULL;
+	if (ulFlags & ~(ULONG)OPEN_FLAGS)
+		return mapix_error(MAPI_E_UNKNOWN_FLAGS, "MAPIXOpenRemoteStore: unknown flags 0x%08X",
+		                   (unsigned)(ulFlags & ~(ULONG)OPEN_FLAGS));
+	return open_via_provider(lpszServer, lpszMailbox, 0, NULL, ulFlags, lppMDB);
+}
+
+STDAPI MAPIXOpenRemoteStoreEntryID(LPCSTR lpszServer, ULONG cbEntryID, LPENTRYID lpEntryID, ULONG ulFlags,
+                                   LPMDB *lppMDB)
+{
+	if (!lppMDB)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "MAPIXOpenRemoteStoreEntryID: NULL result pointer");
+	*lppMDB = NULL;
+	if (!lpEntryID || !cbEntryID)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "MAPIXOpenRemoteStoreEntryID: no entry ID");
+	if (ulFlags & ~(ULONG)(OPEN_FLAGS & ~MAPIX_STORE_CREATE))
+		return mapix_error(MAPI_E_UNKNOWN_FLAGS, "MAPIXOpenRemoteStoreEntryID: unknown flags 0x%08X",
+		                   (unsigned)ulFlags);
+	return open_via_provider(lpszServer, NULL, cbEntryID, lpEntryID, ulFlags, lppMDB);
+}
+
+STDAPI MAPIXMailboxLogon(LPCSTR lpszServer, LPMDB lpMDB, LPCSTR lpszMailbox, ULONG ulOpenStoreFlags, ULONG ulFlags,
+                         LPMDB *lppMailbox)
+{
+	ULONG cb = 0;
+	LPENTRYID eid = NULL;
+	HRESULT hr;
+	if (!lppMailbox)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "MAPIXMailboxLogon: NULL result pointer");
+	*lppMailbox = NULL;
+	if (lpMDB) {
+		if (!remote_obj_is_proxy(lpMDB))
+			return mapix_error(MAPI_E_NO_SUPPORT, "MAPIXMailboxLogon: the store is not hosted by mapixd");
+		LPEXCHANGEMANAGESTORE ems = NULL;
+		if (FAILED(hr = IMsgStore_QueryInterface(lpMDB, &IID_IExchangeManageStore, (LPVOID *)&ems)))
+			return hr;
+		hr = IExchangeManageStore_CreateStoreEntryID(ems, NULL, (LPSTR)lpszMailbox, ulOpenStoreFlags, &cb, &eid);
+		IExchangeManageStore_Release(ems);
+		if (SUCCEEDED(hr))
+			hr = open_via_provider(remote_conn_address(((remote_obj *)lpMDB)->logon->conn), NULL, cb, eid, ulFlags,
+			                       lppMailbox);
+	} else {
+		remote_conn *conn;
+		if (FAILED(hr = remote_conn_get(lpszServer, &conn)))
+			return hr;
+		hr = remote_create_store_entryid(conn, MAPIX_PROTO_CONN_HANDLE, NULL, lpszMailbox, ulOpenStoreFlags, &cb, &eid);
+		if (SUCCEEDED(hr))
+			hr = open_via_provider(remote_conn_address(conn), NULL, cb, eid, ulFlags, lppMailbox);
+		remote_conn_unref(conn);
+	}
+	if (eid)
+		MAPIFreeBuffer(eid);
+	return hr;
+}
+
+/* One administrative request on the connection. */
+static HRESULT admin_call(LPCSTR lpszServer, ULONG op, const char *fn, int nstr, const char *const *strs,
+                          const char *password)
+{
+	remote_conn *conn;
+	HRESULT hr = remote_conn_get(lpszServer, &conn);
+	if (FAILED(hr))
+		return hr;
+	rcall c;
+	rc_begin(&c, conn, MAPIX_PROTO_CONN_HANDLE, op);
+	for (int i = 0; i < nstr; i++)
+		RC_PUT(&c, mapix_proto_put_str(&c.req, strs[i] ? strs[i] : ""));
+	if (op == MPX_OP_ADMIN_CREATE) {
+		RC_PUT(&c, mapix_wire_put_u8(&c.req, password != NULL));
+		RC_PUT(&c, mapix_proto_put_str(&c.req, password ? password : ""));
+	}
+	hr = rc_run(&c, fn);
+	rc_end(&c);
+	remote_conn_unref(conn);
+	return hr;
+}
+
+STDAPI MAPIXRemoteCreateAccount(LPCSTR lpszServer, LPCSTR lpszName, LPCSTR lpszDisplayName, LPCSTR lpszSmtp,
+                                LPCSTR lpszUnixUser, LPCSTR lpszPassword)
+{
+	if (!lpszName || !*lpszName)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "MAPIXRemoteCreateAccount: no account name");
+	const char *s[] = {lpszName, lpszDisplayName, lpszSmtp, lpszUnixUser};
+	return admin_call(lpszServer, MPX_OP_ADMIN_CREATE, "MAPIXRemoteCreateAccount", 4, s, lpszPassword);
+}
+
+STDAPI MAPIXRemoteDeleteAccount(LPCSTR lpszServer, LPCSTR lpszName)
+{
+	if (!lpszName || !*lpszName)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "MAPIXRemoteDeleteAccount: no account name");
+	const char *s[] = {lpszName};
+	return admin_call(lpszServer, MPX_OP_ADMIN_DELETE, "MAPIXRemoteDeleteAccount", 1, s, NULL);
+}
+
+STDAPI MAPIXRemoteGrant(LPCSTR lpszServer, LPCSTR lpszMailbox, LPCSTR lpszGrantee, LPCSTR lpszRight)
+{
+	if (!lpszMailbox || !lpszGrantee || !lpszRight)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "MAPIXRemoteGrant: NULL argument");
+	const char *s[] = {lpszMailbox, lpszGrantee, lpszRight};
+	return admin_call(lpszServer, MPX_OP_ADMIN_GRANT, "MAPIXRemoteGrant", 3, s, NULL);
+}
+
+STDAPI MAPIXRemoteRevoke(LPCSTR lpszServer, LPCSTR lpszMailbox, LPCSTR lpszGrantee, LPCSTR lpszRight)
+{
+	if (!lpszMailbox || !lpszGrantee || !lpszRight)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "MAPIXRemoteRevoke: NULL argument");
+	const char *s[] = {lpszMailbox, lpszGrantee, lpszRight};
+	return admin_call(lpszServer, MPX_OP_ADMIN_REVOKE, "MAPIXRemoteRevoke", 3, s, NULL);
+}

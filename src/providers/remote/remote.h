@@ -1,0 +1,194 @@
+/*
+ * remote.h — the remote store provider: mailboxes hosted by mapixd,
+ * reached over its protocol (src/core/proto.h), behind the same provider
+ * interface as the local store (mapispi.h). Private to
+ * src/providers/remote/.
+ *
+ *   remote-conn.c     connections: one per server and security context, a
+ *                     reader thread, calls with timeouts, pushed events
+ *   remote-logon.c    IMSProvider, IMSLogon, MAPIXOpenRemoteStore & co.
+ *   remote-object.c   the proxy object and its IMAPIProp (every kind)
+ *   remote-store.c    IMsgStore, IExchangeManageStore, the change journal
+ *   remote-folder.c   IMAPIFolder
+ *   remote-message.c  IMessage and IAttach
+ *   remote-table.c    IMAPITable
+ *   remote-stream.c   IStream
+ *
+ * Every proxy names a server object by handle; a method encodes its
+ * arguments, waits for the reply and decodes the outputs. The server keeps
+ * all state (transactions included) and checks every right, so the client
+ * is thin: it checks arguments the way the local store does, so that both
+ * providers fail the same calls the same way.
+ */
+#ifndef MAPIX_REMOTE_H
+#define MAPIX_REMOTE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <mapix/edkmdb.h>
+#include <mapix/mapispi.h>
+#include <mapix/mapiutil.h>
+#include <mapix/mapixremote.h>
+#include <mapix/mapixstore.h>
+
+#include "core/proto.h"
+#include "subsystem/instance.h"
+
+/* How long a call waits for its reply before the connection is declared
+ * lost (MAPIX_REMOTE_TIMEOUT in the environment, seconds, overrides). */
+#define REMOTE_DEFAULT_TIMEOUT_MS 60000
+
+typedef struct remote_conn remote_conn;
+typedef struct remote_logon remote_logon;
+typedef struct remote_obj remote_obj;
+
+/* ---- remote-conn.c ------------------------------------------------------------------ */
+
+/* A connection to mapixd for the calling thread's security context: an
+ * existing live one is shared, otherwise a new one is made (HELLO done).
+ * MAPI_E_NETWORK_ERROR when the server cannot be reached. */
+HRESULT remote_conn_get(const char *address, remote_conn **out);
+void remote_conn_ref(remote_conn *c);
+void remote_conn_unref(remote_conn *c);
+BOOL remote_conn_alive(remote_conn *c);
+const char *remote_conn_server_name(remote_conn *c);
+uint32_t remote_conn_max_rows(remote_conn *c);
+const char *remote_conn_address(remote_conn *c);
+
+/* One call: build the request with the rc_* helpers, run it, read the
+ * outputs from c->out, end it. */
+typedef struct rcall {
+	remote_conn *conn;
+	MAPIXWIREBUF req;
+	HRESULT enc;          /* first encoding failure */
+	BYTE *reply;
+	MAPIXWIRECURSOR out;
+} rcall;
+
+void rc_begin(rcall *c, remote_conn *conn, uint32_t handle, uint32_t op);
+/* Records the first failing encoder; rc_run returns it. */
+#define RC_PUT(c, expr)                  \
+	do {                                 \
+		if (SUCCEEDED((c)->enc))         \
+			(c)->enc = (expr);           \
+	} while (0)
+/* Sends and waits. Returns the server's HRESULT (its error text becomes the
+ * caller's last error), or MAPI_E_NETWORK_ERROR. */
+HRESULT rc_run(rcall *c, const char *fn);
+/* A reply whose outputs cannot be decoded: the server is broken, the
+ * connection is dropped. */
+HRESULT rc_bad_reply(rcall *c, const char *fn);
+void rc_end(rcall *c);
+/* Fire-and-forget release of a server handle. */
+void remote_conn_release_handle(remote_conn *c, uint32_t handle);
+
+/* Pushed notifications: a client advise id that maps events to the support
+ * object's subscription key; owner is the logon that advised. */
+HRESULT remote_conn_advise_register(remote_conn *c, LPMAPISUP support, const void *owner, ULONG *id,
+                                    LPNOTIFKEY *key);
+void remote_conn_advise_unregister(remote_conn *c, ULONG id);
+/* Forgets every advise of a closing logon, here and on the server. */
+void remote_conn_drop_advises(remote_conn *c, const void *owner);
+
+/* ---- remote-logon.c ------------------------------------------------------------------ */
+
+struct remote_logon {
+	IMSLogon ms_logon;        /* must stay first */
+	atomic_ulong refs;        /* IMSLogon, the store object and every open object */
+	remote_conn *conn;
+	LPMAPISUP support;
+	ULONG flags;              /* logon flags (MDB_WRITE ...) */
+	char mailbox[65];
+	remote_obj *store;        /* the IMsgStore (not counted) */
+};
+
+void remote_logon_ref(remote_logon *l);
+void remote_logon_unref(remote_logon *l);
+HRESULT remote_MSProviderInit(HINSTANCE hInstance, LPMALLOC lpMalloc, LPALLOCATEBUFFER lpAllocateBuffer,
+                              LPALLOCATEMORE lpAllocateMore, LPFREEBUFFER lpFreeBuffer, ULONG ulFlags,
+                              ULONG ulMAPIVer, ULONG *lpulProviderVer, LPMSPROVIDER *lppMSProvider);
+
+/* ---- remote-object.c ------------------------------------------------------------------ */
+
+struct remote_obj {
+	const void *lpVtbl;
+	atomic_ulong refs;
+	remote_logon *logon;      /* referenced */
+	uint32_t handle;
+	BYTE kind;                /* MPX_OBJ_* */
+	ULONG obj_type;           /* MAPI_STORE, MAPI_FOLDER ... */
+	void *kind_data;          /* table: its advises */
+};
+
+/* A proxy of the given kind for a server handle (takes a logon reference). */
+HRESULT remote_obj_new(remote_logon *logon, BYTE kind, uint32_t handle, remote_obj **out);
+/* Reads "kind, handle" from a reply and makes the proxy; with lpiid, the
+ * interface asked for (MAPI_E_INTERFACE_NOT_SUPPORTED otherwise). */
+HRESULT remote_obj_from_reply(rcall *c, remote_logon *logon, LPCIID lpiid, LPUNKNOWN *out);
+/* The handle of a proxy of this connection, or 0 when obj is not one. */
+uint32_t remote_obj_handle_of(remote_conn *conn, const void *obj);
+/* TRUE when obj is any remote proxy (whatever its connection). */
+BOOL remote_obj_is_proxy(const void *obj);
+
+HRESULT remote_prop_QueryInterface(void *This, REFIID riid, LPVOID *ppvObj);
+ULONG remote_prop_AddRef(void *This);
+ULONG remote_prop_Release(void *This);
+HRESULT remote_prop_GetLastError(void *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
+HRESULT remote_prop_SaveChanges(void *This, ULONG ulFlags);
+HRESULT remote_prop_GetProps(void *This, LPSPropTagArray lpPropTagArray, ULONG ulFlags, ULONG *lpcValues,
+                             LPSPropValue *lppPropArray);
+HRESULT remote_prop_GetPropList(void *This, ULONG ulFlags, LPSPropTagArray *lppPropTagArray);
+HRESULT remote_prop_OpenProperty(void *This, ULONG ulPropTag, LPCIID lpiid, ULONG ulInterfaceOptions,
+                                 ULONG ulFlags, LPUNKNOWN *lppUnk);
+HRESULT remote_prop_SetProps(void *This, ULONG cValues, LPSPropValue lpPropArray, LPSPropProblemArray *lppProblems);
+HRESULT remote_prop_DeleteProps(void *This, LPSPropTagArray lpPropTagArray, LPSPropProblemArray *lppProblems);
+HRESULT remote_prop_CopyTo(void *This, ULONG ciidExclude, LPCIID rgiidExclude, LPSPropTagArray lpExcludeProps,
+                           ULONG_PTR ulUIParam, LPMAPIPROGRESS lpProgress, LPCIID lpInterface, LPVOID lpDestObj,
+                           ULONG ulFlags, LPSPropProblemArray *lppProblems);
+HRESULT remote_prop_CopyProps(void *This, LPSPropTagArray lpIncludeProps, ULONG_PTR ulUIParam,
+                              LPMAPIPROGRESS lpProgress, LPCIID lpInterface, LPVOID lpDestObj, ULONG ulFlags,
+                              LPSPropProblemArray *lppProblems);
+HRESULT remote_prop_GetNamesFromIDs(void *This, LPSPropTagArray *lppPropTags, LPGUID lpPropSetGuid, ULONG ulFlags,
+                                    ULONG *lpcPropNames, LPMAPINAMEID **lpppPropNames);
+HRESULT remote_prop_GetIDsFromNames(void *This, ULONG cPropNames, LPMAPINAMEID *lppPropNames, ULONG ulFlags,
+                                    LPSPropTagArray *lppPropTags);
+
+#define REMOTE_IMAPIPROP_METHODS                                                                          \
+	.QueryInterface = (void *)remote_prop_QueryInterface, .AddRef = (void *)remote_prop_AddRef,           \
+	.Release = (void *)remote_prop_Release, .GetLastError = (void *)remote_prop_GetLastError,             \
+	.SaveChanges = (void *)remote_prop_SaveChanges, .GetProps = (void *)remote_prop_GetProps,             \
+	.GetPropList = (void *)remote_prop_GetPropList, .OpenProperty = (void *)remote_prop_OpenProperty,     \
+	.SetProps = (void *)remote_prop_SetProps, .DeleteProps = (void *)remote_prop_DeleteProps,             \
+	.CopyTo = (void *)remote_prop_CopyTo, .CopyProps = (void *)remote_prop_CopyProps,                     \
+	.GetNamesFromIDs = (void *)remote_prop_GetNamesFromIDs, .GetIDsFromNames = (void *)remote_prop_GetIDsFromNames
+
+/* A call on a proxy: begins the request for obj's handle. */
+#define RC_OBJ(c, obj, op) rc_begin((c), ((remote_obj *)(obj))->logon->conn, ((remote_obj *)(obj))->handle, (op))
+
+/* ---- the vtables of each kind (remote-*.c) --------------------------------------------------- */
+
+extern const IMsgStoreVtbl remote_store_vtbl;
+extern const IMAPIFolderVtbl remote_folder_vtbl;
+extern const IMessageVtbl remote_message_vtbl;
+extern const IAttachVtbl remote_attach_vtbl;
+extern const IMAPITableVtbl remote_table_vtbl;
+extern const IStreamVtbl remote_stream_vtbl;
+extern const IMAPIXChangeJournalVtbl remote_journal_vtbl;
+
+/* IExchangeManageStore on a remote store (remote-store.c). */
+HRESULT remote_manage_new(remote_obj *store, LPVOID *ppv);
+/* CreateStoreEntryID on a store handle, or on the connection (handle 0)
+ * for an identity with no store open. */
+HRESULT remote_create_store_entryid(remote_conn *conn, uint32_t handle, LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN,
+                                    ULONG ulFlags, ULONG *lpcbEntryID, LPENTRYID *lppEntryID);
+/* OpenEntry shared by stores and folders. */
+HRESULT remote_open_entry(remote_obj *o, ULONG cbEntryID, LPENTRYID lpEntryID, LPCIID lpInterface, ULONG ulFlags,
+                          ULONG *lpulObjType, LPUNKNOWN *lppUnk);
+/* Table proxies release their advises when they go (remote-table.c). */
+void remote_table_destroy(remote_obj *o);
+/* Store proxies forget their advise records (remote-store.c). */
+void remote_store_destroy(remote_obj *o);
+
+#endif

@@ -1,0 +1,241 @@
+/*
+ * conn.c — one client connection of mapixd: the thread that reads its
+ * frames and answers them, its handle table, and its end.
+ *
+ * Hostile or broken clients cost only their own connection: every frame is
+ * bounded by [limits] max_frame before anything is allocated, a frame that
+ * has started must arrive within [limits] io_timeout, a malformed request
+ * ends the connection, and a peer that does not read its replies or events
+ * in time is dropped. Handles are bounded by [limits] max_handles.
+ *
+ * An idle connection costs its socket, this small structure and a thread
+ * parked in poll() on a small stack.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "server.h"
+
+void srv_conn_ref(srv_conn *c)
+{
+	atomic_fetch_add(&c->refs, 1);
+}
+
+void srv_conn_unref(srv_conn *c)
+{
+	if (atomic_fetch_sub(&c->refs, 1) != 1)
+		return;
+	srv_server *s = c->srv;
+	pthread_mutex_lock(&s->lock);
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (s->conns == c)
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->n_conns--;
+	if (!s->n_conns)
+		pthread_cond_broadcast(&s->idle);
+	pthread_mutex_unlock(&s->lock);
+	close(c->fd);
+	free(c->handles);
+	pthread_mutex_destroy(&c->wlock);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+void srv_logon_unref(srv_logon *l)
+{
+	if (!l || atomic_fetch_sub(&l->refs, 1) != 1)
+		return;
+	srv_mailbox_release(l->mb);
+	free(l);
+}
+
+/* ---- handles ------------------------------------------------------------------------ */
+
+HRESULT srv_conn_add_handle(srv_conn *c, LPUNKNOWN obj, BYTE kind, ULONG access, srv_logon *logon, uint32_t *id)
+{
+	uint32_t max = c->srv->cfg.max_handles;
+	pthread_mutex_lock(&c->lock);
+	if (c->n_live >= max) {
+		pthread_mutex_unlock(&c->lock);
+		obj->lpVtbl->Release(obj);
+		return mapix_error(MAPI_E_NOT_ENOUGH_RESOURCES, "mapixd: more than %u open objects on one connection",
+		                   (unsigned)max);
+	}
+	uint32_t slot = 0;
+	for (uint32_t i = c->next_free ? c->next_free : 1; i < c->n_slots; i++)
+		if (!c->handles[i].obj) {
+			slot = i;
+			break;
+		}
+	if (!slot) {
+		uint32_t n = c->n_slots ? c->n_slots * 2 : 16;
+		if (n > max + 1)
+			n = max + 1;
+		if (n <= c->n_slots) {
+			/* The hint skipped a free slot below it: scan from the start. */
+			for (uint32_t i = 1; i < c->n_slots && !slot; i++)
+				if (!c->handles[i].obj)
+					slot = i;
+		} else {
+			srv_handle *h = realloc(c->handles, n * sizeof *h);
+			if (!h) {
+				pthread_mutex_unlock(&c->lock);
+				obj->lpVtbl->Release(obj);
+				return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "mapixd: out of memory");
+			}
+			memset(h + c->n_slots, 0, (n - c->n_slots) * sizeof *h);
+			slot = c->n_slots ? c->n_slots : 1;
+			c->handles = h;
+			c->n_slots = n;
+		}
+	}
+	if (!slot) {
+		pthread_mutex_unlock(&c->lock);
+		obj->lpVtbl->Release(obj);
+		return mapix_error(MAPI_E_NOT_ENOUGH_RESOURCES, "mapixd: no free handle");
+	}
+	srv_handle *h = &c->handles[slot];
+	h->obj = obj;
+	h->kind = kind;
+	h->access = access;
+	h->logon = logon;
+	if (logon)
+		atomic_fetch_add(&logon->refs, 1);
+	c->n_live++;
+	c->next_free = slot + 1;
+	pthread_mutex_unlock(&c->lock);
+	*id = slot;
+	return S_OK;
+}
+
+HRESULT srv_conn_get_handle(srv_conn *c, uint32_t id, unsigned kinds, srv_handle *out)
+{
+	HRESULT hr = S_OK;
+	memset(out, 0, sizeof *out);
+	pthread_mutex_lock(&c->lock);
+	if (id == 0 || id >= c->n_slots || !c->handles[id].obj)
+		hr = mapix_error(MAPI_E_INVALID_OBJECT, "mapixd: no object with handle %u", (unsigned)id);
+	else if (!(kinds & (1u << c->handles[id].kind)))
+		hr = mapix_error(MAPI_E_NO_SUPPORT, "mapixd: the object of handle %u does not have that method",
+		                 (unsigned)id);
+	else {
+		*out = c->handles[id];
+		out->obj->lpVtbl->AddRef(out->obj);
+		if (out->logon)
+			atomic_fetch_add(&out->logon->refs, 1);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return hr;
+}
+
+void srv_handle_put(srv_handle *h)
+{
+	if (h->obj)
+		h->obj->lpVtbl->Release(h->obj);
+	srv_logon_unref(h->logon);
+	memset(h, 0, sizeof *h);
+}
+
+void srv_conn_release_handle(srv_conn *c, uint32_t id)
+{
+	srv_handle h;
+	memset(&h, 0, sizeof h);
+	pthread_mutex_lock(&c->lock);
+	if (id && id < c->n_slots && c->handles[id].obj) {
+		h = c->handles[id];
+		memset(&c->handles[id], 0, sizeof h);
+		c->n_live--;
+		if (id < c->next_free)
+			c->next_free = id;
+	}
+	pthread_mutex_unlock(&c->lock);
+	srv_handle_put(&h);
+}
+
+static void release_all_handles(srv_conn *c)
+{
+	for (uint32_t i = 1; i < c->n_slots; i++)
+		srv_conn_release_handle(c, i);
+}
+
+/* ---- frames ----------------------------------------------------------------------------- */
+
+void srv_conn_send_event(srv_conn *c, const void *payload, size_t cb)
+{
+	pthread_mutex_lock(&c->wlock);
+	if (!atomic_load(&c->dead) &&
+	    FAILED(mapix_proto_write_frame(c->fd, MAPIX_PROTO_EVENT, 0, payload, cb, (int)c->srv->cfg.io_timeout_ms))) {
+		mapix_error_clear();
+		atomic_store(&c->dead, TRUE);
+		shutdown(c->fd, SHUT_RDWR);
+	}
+	pthread_mutex_unlock(&c->wlock);
+}
+
+static HRESULT send_reply(srv_conn *c, uint32_t id, const MAPIXWIREBUF *reply)
+{
+	pthread_mutex_lock(&c->wlock);
+	HRESULT hr = atomic_load(&c->dead) ? MAPI_E_NETWORK_ERROR
+	                                   : mapix_proto_write_frame(c->fd, MAPIX_PROTO_REPLY, id, reply->pb, reply->cb,
+	                                                             (int)c->srv->cfg.io_timeout_ms);
+	pthread_mutex_unlock(&c->wlock);
+	return hr;
+}
+
+void srv_conn_serve(srv_conn *c)
+{
+	const srv_config *cfg = &c->srv->cfg;
+	BYTE *payload = NULL;
+	size_t cap = 0;
+	MAPIXWIREBUF reply;
+	mapix_wire_buf_init(&reply);
+	while (!atomic_load(&c->dead) && !atomic_load(&c->srv->stopping)) {
+		BYTE hdr[MAPIX_PROTO_HEADER_SIZE];
+		mapix_proto_header h;
+		BOOL eof;
+		/* Idle connections may wait forever for the next frame; once a
+		 * frame has started, the rest must come within io_timeout. */
+		if (FAILED(mapix_proto_read_full(c->fd, hdr, 1, -1, &eof)) ||
+		    FAILED(mapix_proto_read_full(c->fd, hdr + 1, sizeof hdr - 1, (int)cfg->io_timeout_ms, NULL)) ||
+		    FAILED(mapix_proto_header_decode(hdr, cfg->max_frame, &h)))
+			break;
+		if (h.kind != MAPIX_PROTO_REQUEST && h.kind != MAPIX_PROTO_ONEWAY)
+			break;
+		if (h.length > cap) {
+			BYTE *p = realloc(payload, h.length);
+			if (!p)
+				break;
+			payload = p;
+			cap = h.length;
+		}
+		if (h.length && FAILED(mapix_proto_read_full(c->fd, payload, h.length, (int)cfg->io_timeout_ms, NULL)))
+			break;
+		mapix_wire_buf_reset(&reply);
+		BOOL oneway = h.kind == MAPIX_PROTO_ONEWAY;
+		if (!srv_dispatch(c, oneway, payload, h.length, &reply))
+			break;
+		if (!oneway && FAILED(send_reply(c, h.id, &reply)))
+			break;
+		/* Large requests should not pin their buffer for the connection's life. */
+		if (cap > 65536) {
+			free(payload);
+			payload = NULL;
+			cap = 0;
+		}
+		if (reply.cbAlloc > 65536)
+			mapix_wire_buf_free(&reply);
+	}
+	mapix_error_clear();
+	atomic_store(&c->dead, TRUE);
+	shutdown(c->fd, SHUT_RDWR);
+	free(payload);
+	mapix_wire_buf_free(&reply);
+	srv_advise_remove_all(c);
+	release_all_handles(c);
+}

@@ -1,0 +1,301 @@
+/*
+ * server.h — mapixd, the store server: what its files share. Private to
+ * src/server/.
+ *
+ *   mapixd.c     command line, start-up, daemonizing, signals, shutdown
+ *   config.c     the INI configuration (mapixd.conf) and its limits
+ *   directory.c  the account directory and mailbox grants (directory.db)
+ *   mailbox.c    hosted mailboxes: creation, and the shared open logons
+ *   listener.c   the UNIX socket, peer identity (SO_PEERCRED) at connect
+ *   conn.c       one client connection: its thread, frames, handle table
+ *   rights.c     who may open which mailbox, and what each handle allows
+ *   audit.c      JSON audit lines for denials, with rotation by size
+ *   dispatch*.c  the operations: decode arguments, check, call the store
+ *   advise.c     pushed notifications: server-side advise sinks
+ *
+ * Model. mapixd hosts each mailbox with the local store provider and
+ * keeps at most two logons per mailbox open (read-write and read-only),
+ * shared by every connection that opened it; they share one support
+ * object, so a change made through any connection notifies the advise
+ * sinks of every connection. A connection holds handles: small integers
+ * naming the store objects it opened, each with the rights it carries.
+ * Every check happens here, before the store is called.
+ */
+#ifndef MAPIX_SERVER_H
+#define MAPIX_SERVER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <mapix/mapix.h>
+#include <mapix/mapixwire.h>
+
+#include "core/proto.h"
+
+/* ---- config.c ----------------------------------------------------------------------- */
+
+typedef struct srv_config {
+	char *server_name;     /* [server] name: the ou= of DNs, the store entry ID's server */
+	char *socket_path;     /* [server] socket */
+	char *data_dir;        /* [server] data_dir: directory.db and mailboxes/ */
+	char *pid_file;        /* [server] pid_file (daemon mode) */
+	char *audit_path;      /* [audit] file ("" = standard error) */
+	uint64_t audit_max_bytes; /* [audit] max_size: rotate beyond this */
+	unsigned audit_keep;   /* [audit] keep: rotated files kept */
+	char **admins;         /* [rights] administrators */
+	size_t n_admins;
+	/* [limits] */
+	uint32_t max_frame;
+	uint32_t max_connections;
+	uint32_t max_handles;  /* per connection */
+	uint32_t max_advises;  /* per connection */
+	uint32_t max_rows;     /* rows per QueryRows */
+	uint32_t io_timeout_ms;
+	uint32_t max_accounts;
+} srv_config;
+
+/* Reads the INI file at path (NULL: defaults only). Unknown keys are errors,
+ * so typos do not pass silently; why receives the file, line and reason. */
+HRESULT srv_config_load(const char *path, srv_config *cfg, char *why, size_t cap);
+void srv_config_free(srv_config *cfg);
+
+/* ---- directory.c ----------------------------------------------------------------------- */
+
+typedef struct srv_account {
+	char name[65];
+	char display_name[257];
+	char smtp[257];
+	char unix_user[65];
+	char file[4096];   /* mailbox path */
+} srv_account;
+
+typedef struct srv_directory srv_directory;
+
+HRESULT srv_dir_open(const char *data_dir, const char *server_name, srv_directory **out);
+void srv_dir_close(srv_directory *d);
+/* An account name: 1-64 of [A-Za-z0-9._-], not starting with '.' or '-'. */
+BOOL srv_dir_valid_name(const char *name);
+/* Finds an account by name, SMTP address or mailbox DN of this server. */
+HRESULT srv_dir_find(srv_directory *d, const char *key, srv_account *out);
+HRESULT srv_dir_find_by_unix_user(srv_directory *d, const char *user, srv_account *out);
+/* Adds an account (MAPI_E_COLLISION if the name or address is taken);
+ * password may be NULL (no TCP logon). */
+HRESULT srv_dir_add(srv_directory *d, const srv_account *a, const char *password, uint32_t max_accounts);
+HRESULT srv_dir_remove(srv_directory *d, const char *name);
+/* Grants are (mailbox, grantee, right) with right one of MAPIX_GRANT_*. */
+HRESULT srv_dir_grant(srv_directory *d, const char *mailbox, const char *grantee, const char *right);
+HRESULT srv_dir_revoke(srv_directory *d, const char *mailbox, const char *grantee, const char *right);
+BOOL srv_dir_has_grant(srv_directory *d, const char *mailbox, const char *grantee, const char *right);
+BOOL srv_dir_has_any_grant(srv_directory *d, const char *mailbox, const char *grantee);
+/* Calls fn for every account, in name order. */
+HRESULT srv_dir_each(srv_directory *d, void (*fn)(const srv_account *a, void *ctx), void *ctx);
+/* The DN of an account: /o=mapix/ou=<server>/cn=Recipients/cn=<name>. */
+void srv_dir_dn(srv_directory *d, const char *name, char *out, size_t cap);
+
+/* ---- identity (listener.c) ------------------------------------------------------------------- */
+
+typedef struct srv_identity {
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	char name[65];     /* the Unix user name, or "uid:N" */
+	BOOL admin;        /* listed in [rights] administrators */
+} srv_identity;
+
+/* ---- mailbox.c ---------------------------------------------------------------------------------- */
+
+typedef struct srv_mailbox srv_mailbox;
+typedef struct srv_server srv_server;
+
+/* Creates the mailbox file of a new account (0600, owned by mapixd) with
+ * the server and account names its store entry ID carries. */
+HRESULT srv_mailbox_create(srv_server *s, const srv_account *a);
+/* The open mailbox of an account (opened on first use); release with
+ * srv_mailbox_release. */
+HRESULT srv_mailbox_acquire(srv_server *s, const srv_account *a, srv_mailbox **out);
+void srv_mailbox_release(srv_mailbox *mb);
+/* The store object of the read-write or read-only logon (AddRef'd). */
+HRESULT srv_mailbox_store(srv_mailbox *mb, BOOL writable, LPMDB *out);
+const char *srv_mailbox_name(const srv_mailbox *mb);
+/* Mailboxes open now (server status). */
+unsigned srv_mailbox_count(srv_server *s);
+/* Closes every open mailbox (shutdown). */
+void srv_mailbox_close_all(srv_server *s);
+/* Size in bytes and message count of a mailbox file (for the mailbox table). */
+void srv_mailbox_stats(const srv_account *a, uint64_t *size, uint32_t *items);
+
+/* ---- audit.c --------------------------------------------------------------------------------------- */
+
+typedef struct srv_audit srv_audit;
+HRESULT srv_audit_open(const srv_config *cfg, srv_audit **out);
+void srv_audit_close(srv_audit *a);
+/* One JSON line: time, identity, mailbox, operation, result. */
+void srv_audit_log(srv_audit *a, const srv_identity *who, const char *mailbox, const char *operation, HRESULT result);
+
+/* ---- the server ------------------------------------------------------------------------------------ */
+
+struct srv_server {
+	srv_config cfg;
+	srv_directory *dir;
+	srv_audit *audit;
+	int listen_fd;
+	int wake_pipe[2];          /* written by signal handlers / stop requests */
+	pthread_mutex_t lock;      /* mailboxes, connection count */
+	pthread_cond_t idle;       /* signalled when the last connection ends */
+	srv_mailbox *mailboxes;
+	unsigned n_conns;
+	atomic_bool stopping;
+	struct srv_conn *conns;    /* live connections (for shutdown) */
+	BOOL abandoned;            /* shutdown gave up waiting for a connection */
+};
+
+/* ---- listener.c ------------------------------------------------------------------------------------- */
+
+HRESULT srv_listen(srv_server *s);
+/* Accepts connections until srv_stop; then closes every connection and
+ * waits for their threads. */
+void srv_run(srv_server *s);
+void srv_stop(srv_server *s);
+/* Fills the identity of a connected peer (SO_PEERCRED). */
+HRESULT srv_peer_identity(srv_server *s, int fd, srv_identity *id);
+
+/* ---- conn.c: connections and handles ---------------------------------------------------------------- */
+
+/* Rights a handle carries. */
+#define SRV_ACC_READ 0x1
+#define SRV_ACC_WRITE 0x2
+#define SRV_ACC_DELIVER 0x4 /* deliver-only logon: create messages in folders */
+
+/* A mailbox as one connection opened it. */
+typedef struct srv_logon {
+	atomic_uint refs;
+	srv_mailbox *mb;
+	char mailbox[65];
+	ULONG access;        /* SRV_ACC_* of the store handle */
+	const char *how;     /* "owner", "full access", "admin privilege", "deliver" */
+} srv_logon;
+
+typedef struct srv_handle {
+	LPUNKNOWN obj;       /* NULL: free slot */
+	BYTE kind;           /* MPX_OBJ_* */
+	ULONG access;        /* SRV_ACC_* */
+	srv_logon *logon;
+} srv_handle;
+
+typedef struct srv_conn {
+	struct srv_conn *next, *prev; /* in srv_server.conns */
+	atomic_uint refs;        /* the connection thread and each advise sink */
+	srv_server *srv;
+	int fd;
+	srv_identity id;
+	pthread_mutex_t wlock;   /* one frame at a time on the socket */
+	pthread_mutex_t lock;    /* handles and advises */
+	srv_handle *handles;     /* index = handle number; 0 unused */
+	uint32_t n_slots, n_live;
+	struct srv_advise *advises;
+	uint32_t n_advises;
+	atomic_bool dead;        /* a write failed: the thread stops at the next frame */
+	BOOL greeted;            /* HELLO done (the first request must be HELLO) */
+	uint32_t next_free;      /* hint for the next free handle slot */
+} srv_conn;
+
+void srv_conn_ref(srv_conn *c);
+void srv_conn_unref(srv_conn *c);
+/* Runs a connection to its end (the connection thread's body). */
+void srv_conn_serve(srv_conn *c);
+/* Sends an event frame; a peer that cannot take it loses the connection. */
+void srv_conn_send_event(srv_conn *c, const void *payload, size_t cb);
+/* Adds a handle for obj (the handle takes the reference). Fails with
+ * MAPI_E_NOT_ENOUGH_RESOURCES beyond max_handles, releasing obj. */
+HRESULT srv_conn_add_handle(srv_conn *c, LPUNKNOWN obj, BYTE kind, ULONG access, srv_logon *logon, uint32_t *id);
+/* A referenced copy of handle id of the given kinds (bit (1 << kind)). */
+HRESULT srv_conn_get_handle(srv_conn *c, uint32_t id, unsigned kinds, srv_handle *out);
+void srv_handle_put(srv_handle *h);
+void srv_conn_release_handle(srv_conn *c, uint32_t id);
+void srv_logon_unref(srv_logon *l);
+
+/* ---- advise.c ------------------------------------------------------------------------------------------ */
+
+typedef struct srv_advise {
+	struct srv_advise *next;
+	ULONG client_id;         /* the id the client's events carry */
+	ULONG_PTR connection;    /* the store's or table's connection number */
+	LPUNKNOWN source;        /* the IMsgStore or IMAPITable advised (referenced) */
+	BOOL table;
+} srv_advise;
+
+/* Advises obj (a store: entry ID and mask; a table: mask) for the client id. */
+HRESULT srv_advise_add(srv_conn *c, LPUNKNOWN source, BOOL table, ULONG cbEntryID, LPENTRYID lpEntryID,
+                       ULONG mask, ULONG client_id);
+HRESULT srv_advise_remove(srv_conn *c, ULONG client_id);
+void srv_advise_remove_all(srv_conn *c);
+
+/* ---- rights.c ------------------------------------------------------------------------------------------ */
+
+/* Decides how `who` may open `a` with the OPENSTORE_* flags: fills the
+ * logon's access and description, or returns MAPI_E_NO_ACCESS (audited). */
+HRESULT srv_rights_logon(srv_server *s, const srv_identity *who, const srv_account *a, ULONG open_flags,
+                         ULONG *access, const char **how);
+/* MAPI_E_NO_ACCESS (audited) unless the handle carries one of `need`. */
+HRESULT srv_rights_check(srv_conn *c, const srv_handle *h, ULONG need, const char *operation);
+
+/* ---- dispatch.c -------------------------------------------------------------------------------------------- */
+
+/* One request being served. */
+typedef struct srv_req {
+	srv_conn *conn;
+	uint32_t handle_id;
+	uint32_t op;
+	srv_handle h;            /* the object the request names (empty for handle 0) */
+	MAPIXWIRECURSOR in;
+	mapix_proto_arena arena;
+	MAPIXWIREBUF out;        /* the reply's outputs */
+	BOOL bad;                /* malformed request: the connection ends */
+} srv_req;
+
+/* Serves one request payload; *reply receives the reply payload (or is
+ * left empty for one-way requests). FALSE when the connection must end. */
+BOOL srv_dispatch(srv_conn *c, BOOL oneway, const BYTE *payload, size_t cb, MAPIXWIREBUF *reply);
+
+/* Marks the request malformed (used by the argument readers). */
+HRESULT srv_req_bad(srv_req *r);
+/* Arguments: each fails the request as malformed. */
+#define SRV_ARG(r, expr)                  \
+	do {                                  \
+		if (FAILED(expr))                 \
+			return srv_req_bad(r);        \
+	} while (0)
+#define SRV_ARGS_END(r) SRV_ARG(r, mapix_wire_get_end(&(r)->in))
+/* Outputs: failures are real errors (memory). */
+#define SRV_OUT(expr)                     \
+	do {                                  \
+		HRESULT hr_out_ = (expr);         \
+		if (FAILED(hr_out_))              \
+			return hr_out_;               \
+	} while (0)
+
+/* Hands out a handle for a new object in the reply: kind, then id. */
+HRESULT srv_reply_object(srv_req *r, LPUNKNOWN obj, BYTE kind, ULONG access);
+/* The kind of an object a store call returned (by interface). */
+BYTE srv_kind_of(LPUNKNOWN obj);
+
+/* Operation tables of the dispatch_*.c files: handler by op. */
+typedef HRESULT (*srv_handler)(srv_req *r);
+typedef struct srv_op {
+	uint32_t op;
+	srv_handler fn;
+	unsigned kinds;  /* handle kinds accepted, bit (1 << MPX_OBJ_*); 0 = the connection */
+	ULONG need;      /* SRV_ACC_* (any of them); 0 = none */
+	const char *name;
+} srv_op;
+
+extern const srv_op srv_ops_conn[], srv_ops_prop[], srv_ops_store[], srv_ops_folder[], srv_ops_message[],
+	srv_ops_table[], srv_ops_stream[];
+
+#define SRV_K(k) (1u << (k))
+#define SRV_K_CONN 1u /* also on the connection (handle 0) */
+#define SRV_K_PROP (SRV_K(MPX_OBJ_STORE) | SRV_K(MPX_OBJ_FOLDER) | SRV_K(MPX_OBJ_MESSAGE) | SRV_K(MPX_OBJ_ATTACH))
+
+#endif

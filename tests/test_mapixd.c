@@ -1,0 +1,870 @@
+/*
+ * test_mapixd.c — mapixd and the remote store provider end to end: each
+ * test starts its own server on a UNIX socket in a temporary directory
+ * (src/server's mapixd, found under $MAPIX_BUILD_DIR) and stops it at the
+ * end.
+ *
+ * Covered: accounts and their mailboxes (0600, DNs in the store entry ID),
+ * identities from SO_PEERCRED (threads impersonating other users connect
+ * as those users), rights (owner, full access, admin privilege, deliver,
+ * denials answered MAPI_E_NO_ACCESS with one JSON audit line), admin
+ * access by entry ID (CreateStoreEntryID, GetMailboxTable, the owner's
+ * default folders and entry IDs resolving for a service), pushed
+ * notifications across connections, MAPI_E_NETWORK_ERROR for an
+ * unreachable or killed server, limits, and hostile clients losing only
+ * their own connection.
+ *
+ * Identity tests need root (to impersonate "nobody" and "daemon"); they
+ * skip otherwise.
+ */
+#include "testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mapix/edkmdb.h>
+#include <mapix/mapix.h>
+#include <mapix/mapiutil.h>
+#include <mapix/mapixremote.h>
+#include <mapix/mapixstore.h>
+
+#define assert_hr(expr, want)                                                                          \
+	do {                                                                                               \
+		HRESULT hr_ = (expr);                                                                          \
+		if (hr_ != (HRESULT)(want))                                                                    \
+			fail_msg("%s:%d: %s returned 0x%08X, expected 0x%08X (%s)", __FILE__, __LINE__, #expr,     \
+			         (unsigned)hr_, (unsigned)(want), MAPIXGetLastErrorText());                        \
+	} while (0)
+#define assert_ok(expr) assert_hr(expr, S_OK)
+
+#define OWNER_UID 65534   /* nobody: owns alice's mailbox */
+#define SERVICE_UID 1     /* daemon: the service identity */
+
+/* ---- a server per test ------------------------------------------------------------------ */
+
+typedef struct server {
+	char *dir;
+	char sock[600], conf[600], audit[600], data[600];
+	pid_t pid;
+} server;
+
+static server *g_running; /* stopped by the teardown when a test fails */
+
+static char *mapixd_path(void)
+{
+	static char path[4096];
+	const char *b = getenv("MAPIX_BUILD_DIR");
+	snprintf(path, sizeof path, "%s/src/server/mapixd", b ? b : ".");
+	return access(path, X_OK) == 0 ? path : NULL;
+}
+
+static BOOL can_connect(const char *sock)
+{
+	struct sockaddr_un a;
+	memset(&a, 0, sizeof a);
+	a.sun_family = AF_UNIX;
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", sock);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	BOOL ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+static void server_launch(server *s)
+{
+	s->pid = fork();
+	assert_true(s->pid >= 0);
+	if (s->pid == 0) {
+		/* Not the test's stdout: a pipe reader would wait for the server. */
+		char log[700];
+		snprintf(log, sizeof log, "%s/mapixd.log", s->dir);
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+			close(fd);
+		}
+		execl(mapixd_path(), "mapixd", "--config", s->conf, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 500 && !can_connect(s->sock); i++)
+		usleep(10000);
+	assert_true(can_connect(s->sock));
+}
+
+/* Starts mapixd with the test's user as administrator; `limits` adds lines
+ * to [limits]. */
+static void server_start(server *s, const char *limits)
+{
+	memset(s, 0, sizeof *s);
+	if (!mapixd_path())
+		MAPIX_SKIP("mapixd is not built (src/server is not part of this build)");
+	s->dir = mapix_test_tmpdir("mapixd");
+	assert_non_null(s->dir);
+	chmod(s->dir, 0755); /* other identities reach the socket inside */
+	snprintf(s->sock, sizeof s->sock, "%s/mapixd.sock", s->dir);
+	snprintf(s->conf, sizeof s->conf, "%s/mapixd.conf", s->dir);
+	snprintf(s->audit, sizeof s->audit, "%s/audit.log", s->dir);
+	snprintf(s->data, sizeof s->data, "%s/data", s->dir);
+	FILE *f = fopen(s->conf, "w");
+	assert_non_null(f);
+	struct passwd *pw = getpwuid(geteuid());
+	fprintf(f,
+	        "[server]\nname = testsrv\nsocket = %s\ndata_dir = %s\n"
+	        "[rights]\nadministrators = %s\n"
+	        "[audit]\nfile = %s\n"
+	        "[limits]\nio_timeout = 2\n%s",
+	        s->sock, s->data, pw ? pw->pw_name : "root", s->audit, limits ? limits : "");
+	fclose(f);
+	g_running = s;
+	server_launch(s);
+}
+
+static void server_kill(server *s, int sig)
+{
+	if (s->pid <= 0)
+		return;
+	kill(s->pid, sig);
+	int status;
+	for (int i = 0; i < 500; i++) {
+		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+			s->pid = 0;
+			return;
+		}
+		usleep(10000);
+	}
+	kill(s->pid, SIGKILL);
+	waitpid(s->pid, &status, 0);
+	s->pid = 0;
+}
+
+static void server_stop(server *s)
+{
+	g_running = NULL;
+	server_kill(s, SIGTERM);
+	if (s->dir) {
+		mapix_test_rmtree(s->dir);
+		free(s->dir);
+	}
+	memset(s, 0, sizeof *s);
+}
+
+static void need_root(void)
+{
+	if (geteuid() != 0)
+		MAPIX_SKIP("impersonating other users needs root");
+}
+
+static const char *user_name(uid_t uid)
+{
+	struct passwd *pw = getpwuid(uid);
+	assert_non_null(pw);
+	return pw->pw_name;
+}
+
+/* Counts the lines of the audit log that contain every given word. */
+static int audit_lines(const server *s, const char *w1, const char *w2)
+{
+	FILE *f = fopen(s->audit, "r");
+	char line[4096];
+	int n = 0;
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof line, f))
+		if (strstr(line, w1) && (!w2 || strstr(line, w2)) && line[0] == '{' && strstr(line, "\"time\":\"") &&
+		    strstr(line, "\"identity\":\"") && strstr(line, "\"operation\":\"") && strstr(line, "\"result\":\""))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* alice (owned by nobody, alice@example.org), bob and carol. */
+static void make_accounts(server *s)
+{
+	assert_ok(MAPIXRemoteCreateAccount(s->sock, "alice", "Alice Example", "alice@example.org", user_name(OWNER_UID),
+	                                   NULL));
+	assert_ok(MAPIXRemoteCreateAccount(s->sock, "bob", "Bob", "bob@example.org", NULL, NULL));
+	assert_ok(MAPIXRemoteCreateAccount(s->sock, "carol", "Carol", NULL, NULL, "secret"));
+}
+
+static LPSPropValue get_prop(LPVOID obj, ULONG tag)
+{
+	LPSPropValue v = NULL;
+	HRESULT hr = HrGetOneProp((LPMAPIPROP)obj, tag, &v);
+	if (hr != S_OK)
+		fail_msg("GetProps(0x%08X): 0x%08X (%s)", (unsigned)tag, (unsigned)hr, MAPIXGetLastErrorText());
+	return v;
+}
+
+static LPMAPIFOLDER open_inbox(LPMDB mdb)
+{
+	ULONG cb = 0, type = 0;
+	LPENTRYID eid = NULL;
+	LPMAPIFOLDER f = NULL;
+	assert_ok(IMsgStore_GetReceiveFolder(mdb, (LPTSTR) "IPM.Note", 0, &cb, &eid, NULL));
+	assert_ok(IMsgStore_OpenEntry(mdb, cb, eid, NULL, MAPI_MODIFY, &type, (LPUNKNOWN *)&f));
+	MAPIFreeBuffer(eid);
+	return f;
+}
+
+/* Saves a message with a subject in folder f; returns its entry ID (caller frees). */
+static LPSPropValue put_message(LPMAPIFOLDER f, const char *subject, const char *cls)
+{
+	LPMESSAGE m = NULL;
+	assert_ok(IMAPIFolder_CreateMessage(f, NULL, 0, &m));
+	SPropValue v[2];
+	v[0].ulPropTag = PR_SUBJECT_A;
+	v[0].Value.lpszA = (LPSTR)subject;
+	v[1].ulPropTag = PR_MESSAGE_CLASS_A;
+	v[1].Value.lpszA = (LPSTR)cls;
+	assert_ok(IMessage_SetProps(m, 2, v, NULL));
+	assert_ok(IMessage_SaveChanges(m, KEEP_OPEN_READWRITE));
+	LPSPropValue eid = get_prop(m, PR_ENTRYID);
+	IMessage_Release(m);
+	return eid;
+}
+
+static ULONG row_count(LPMAPIFOLDER f)
+{
+	LPMAPITABLE t = NULL;
+	ULONG n = 0;
+	assert_ok(IMAPIFolder_GetContentsTable(f, 0, &t));
+	assert_ok(IMAPITable_GetRowCount(t, 0, &n));
+	IMAPITable_Release(t);
+	return n;
+}
+
+/* ---- tests -------------------------------------------------------------------------------------- */
+
+static void test_unreachable(void **state)
+{
+	(void)state;
+	LPMDB mdb = (LPMDB)1;
+	char *dir = mapix_test_tmpdir("mapixd-none");
+	char sock[600];
+	snprintf(sock, sizeof sock, "%s/nobody-listens.sock", dir);
+	time_t t0 = time(NULL);
+	assert_hr(MAPIXOpenRemoteStore(sock, "alice", 0, &mdb), MAPI_E_NETWORK_ERROR);
+	assert_null(mdb);
+	assert_true(time(NULL) - t0 < 5);
+	assert_non_null(strstr(MAPIXGetLastErrorText(), sock));
+	assert_hr(MAPIXRemoteGrant(sock, "alice", "bob", "full"), MAPI_E_NETWORK_ERROR);
+	mapix_test_rmtree(dir);
+	free(dir);
+}
+
+static void test_accounts(void **state)
+{
+	(void)state;
+	server s;
+	server_start(&s, NULL);
+	make_accounts(&s);
+	/* Names and addresses are unique, without case. */
+	assert_hr(MAPIXRemoteCreateAccount(s.sock, "ALICE", NULL, NULL, NULL, NULL), MAPI_E_COLLISION);
+	assert_hr(MAPIXRemoteCreateAccount(s.sock, "alice2", NULL, "Alice@Example.org", NULL, NULL), MAPI_E_COLLISION);
+	assert_hr(MAPIXRemoteCreateAccount(s.sock, "../etc", NULL, NULL, NULL, NULL), MAPI_E_INVALID_PARAMETER);
+
+	/* Mailboxes belong to the server's user, 0600. */
+	char path[700];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/mailboxes/alice.db", s.data);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(st.st_uid, geteuid());
+
+	/* The administrator opens a mailbox it is not granted only with
+	 * admin privilege (through an entry ID). */
+	LPMDB mdb = NULL;
+	assert_hr(MAPIXOpenRemoteStore(s.sock, "bob", MDB_WRITE, &mdb), MAPI_E_NO_ACCESS);
+	assert_int_equal(audit_lines(&s, "\"mailbox\":\"bob\"", "MAPI_E_NO_ACCESS"), 1);
+	assert_ok(MAPIXMailboxLogon(s.sock, NULL, "bob@example.org", OPENSTORE_USE_ADMIN_PRIVILEGE, MDB_WRITE, &mdb));
+
+	/* The store entry ID carries mapix's DN for the account. */
+	LPSPropValue eid = get_prop(mdb, PR_STORE_ENTRYID);
+	const char *dn = "/o=mapix/ou=testsrv/cn=Recipients/cn=bob";
+	BOOL found = FALSE;
+	for (ULONG i = 0; i + strlen(dn) <= eid->Value.bin.cb; i++)
+		found |= memcmp(eid->Value.bin.lpb + i, dn, strlen(dn)) == 0;
+	assert_true(found);
+	MAPIFreeBuffer(eid);
+	LPMAPIFOLDER inbox = open_inbox(mdb);
+	LPSPropValue m = put_message(inbox, "hello bob", "IPM.Note");
+	MAPIFreeBuffer(m);
+	assert_int_equal(row_count(inbox), 1);
+	IMAPIFolder_Release(inbox);
+	IMsgStore_Release(mdb);
+
+	/* Deleting an account keeps its file but ends access. */
+	assert_ok(MAPIXRemoteDeleteAccount(s.sock, "carol"));
+	assert_hr(MAPIXRemoteDeleteAccount(s.sock, "carol"), MAPI_E_NOT_FOUND);
+	assert_hr(MAPIXMailboxLogon(s.sock, NULL, "carol", OPENSTORE_USE_ADMIN_PRIVILEGE, 0, &mdb), MAPI_E_NOT_FOUND);
+	server_stop(&s);
+}
+
+/* ---- identities: work done by a thread impersonating a user ----------------------------------- */
+
+typedef struct job {
+	server *s;
+	uid_t uid;
+	void (*fn)(struct job *);
+	int failures;
+	char why[512];
+	/* shared with the test */
+	void *arg;
+} job;
+
+static void *job_main(void *p)
+{
+	job *j = p;
+	if (FAILED(MAPIXImpersonateUser(j->uid))) {
+		j->failures++;
+		snprintf(j->why, sizeof j->why, "impersonate: %s", MAPIXGetLastErrorText());
+		return NULL;
+	}
+	j->fn(j);
+	MAPIXRevertToSelf();
+	return NULL;
+}
+
+static void run_as(server *s, uid_t uid, void (*fn)(job *), void *arg)
+{
+	job j = {s, uid, fn, 0, "", arg};
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, job_main, &j), 0);
+	pthread_join(t, NULL);
+	if (j.failures)
+		fail_msg("as uid %u: %s", (unsigned)uid, j.why);
+}
+
+#define JOB_CHECK(j, expr, want)                                                                          \
+	do {                                                                                                  \
+		HRESULT hr_ = (expr);                                                                             \
+		if (hr_ != (HRESULT)(want) && !(j)->failures) {                                                   \
+			(j)->failures++;                                                                              \
+			snprintf((j)->why, sizeof (j)->why, "line %d: %s: 0x%08X, expected 0x%08X (%s)", __LINE__,     \
+			         #expr, (unsigned)hr_, (unsigned)(want), MAPIXGetLastErrorText());                    \
+		}                                                                                                 \
+	} while (0)
+
+/* PR_IPM_CONTACT_ENTRYID, as the Inbox holds it (caller frees). */
+static LPSPropValue contacts_eid(job *j, LPMDB mdb)
+{
+	ULONG cb = 0, type = 0;
+	LPENTRYID eid = NULL;
+	LPMAPIFOLDER inbox = NULL;
+	LPSPropValue v = NULL;
+	JOB_CHECK(j, IMsgStore_GetReceiveFolder(mdb, (LPTSTR) "IPM.Note", 0, &cb, &eid, NULL), S_OK);
+	if (eid)
+		JOB_CHECK(j, IMsgStore_OpenEntry(mdb, cb, eid, NULL, 0, &type, (LPUNKNOWN *)&inbox), S_OK);
+	if (inbox) {
+		JOB_CHECK(j, HrGetOneProp((LPMAPIPROP)inbox, PR_IPM_CONTACT_ENTRYID, &v), S_OK);
+		IMAPIFolder_Release(inbox);
+	}
+	MAPIFreeBuffer(eid);
+	return v;
+}
+
+/* The owner (nobody) opens its own mailbox by default and writes a contact. */
+static void owner_work(job *j)
+{
+	LPMDB mdb = NULL;
+	JOB_CHECK(j, MAPIXOpenRemoteStore(j->s->sock, NULL, MDB_WRITE, &mdb), S_OK);
+	if (!mdb)
+		return;
+	LPSPropValue eid = contacts_eid(j, mdb);
+	ULONG type;
+	LPMAPIFOLDER contacts = NULL;
+	if (eid)
+		JOB_CHECK(j, IMsgStore_OpenEntry(mdb, eid->Value.bin.cb, (LPENTRYID)eid->Value.bin.lpb, NULL, MAPI_MODIFY,
+		                                 &type, (LPUNKNOWN *)&contacts),
+		          S_OK);
+	if (contacts) {
+		LPMESSAGE m = NULL;
+		JOB_CHECK(j, IMAPIFolder_CreateMessage(contacts, NULL, 0, &m), S_OK);
+		if (m) {
+			SPropValue v[2];
+			v[0].ulPropTag = PR_DISPLAY_NAME_A;
+			v[0].Value.lpszA = (LPSTR) "Dora Contact";
+			v[1].ulPropTag = PR_MESSAGE_CLASS_A;
+			v[1].Value.lpszA = (LPSTR) "IPM.Contact";
+			JOB_CHECK(j, IMessage_SetProps(m, 2, v, NULL), S_OK);
+			JOB_CHECK(j, IMessage_SaveChanges(m, KEEP_OPEN_READONLY), S_OK);
+			LPSPropValue me = NULL;
+			JOB_CHECK(j, HrGetOneProp((LPMAPIPROP)m, PR_ENTRYID, &me), S_OK);
+			*(LPSPropValue *)j->arg = me; /* the entry ID the owner wrote */
+			IMessage_Release(m);
+		}
+		IMAPIFolder_Release(contacts);
+	}
+	MAPIFreeBuffer(eid);
+	IMsgStore_Release(mdb);
+}
+
+/* The service (daemon) with no mailbox of its own. */
+static void service_denied(job *j)
+{
+	LPMDB mdb = NULL;
+	/* Not an administrator: no accounts, no grants. */
+	JOB_CHECK(j, MAPIXRemoteCreateAccount(j->s->sock, "mallory", NULL, NULL, NULL, NULL), MAPI_E_NO_ACCESS);
+	JOB_CHECK(j, MAPIXRemoteGrant(j->s->sock, "alice", "daemon", "full"), MAPI_E_NO_ACCESS);
+	/* Nothing granted yet. */
+	JOB_CHECK(j, MAPIXOpenRemoteStore(j->s->sock, "alice", 0, &mdb), MAPI_E_NO_ACCESS);
+	JOB_CHECK(j, MAPIXMailboxLogon(j->s->sock, NULL, "alice", OPENSTORE_USE_ADMIN_PRIVILEGE, 0, &mdb), MAPI_E_NO_ACCESS);
+	/* No mailbox of its own. */
+	JOB_CHECK(j, MAPIXOpenRemoteStore(j->s->sock, NULL, 0, &mdb), MAPI_E_NOT_FOUND);
+}
+
+static void service_admin(job *j)
+{
+	LPMDB mdb = NULL;
+	LPSPropValue contact_eid = j->arg;
+	/* An "admin" grant needs OPENSTORE_USE_ADMIN_PRIVILEGE. */
+	JOB_CHECK(j, MAPIXOpenRemoteStore(j->s->sock, "alice", 0, &mdb), MAPI_E_NO_ACCESS);
+	JOB_CHECK(j, MAPIXMailboxLogon(j->s->sock, NULL, "alice", OPENSTORE_PUBLIC, 0, &mdb), MAPI_E_UNKNOWN_FLAGS);
+	JOB_CHECK(j,
+	          MAPIXMailboxLogon(j->s->sock, NULL, "/o=mapix/ou=testsrv/cn=Recipients/cn=alice",
+	                            OPENSTORE_USE_ADMIN_PRIVILEGE | OPENSTORE_TAKE_OWNERSHIP, MDB_WRITE, &mdb),
+	          S_OK);
+	if (!mdb)
+		return;
+	/* The default folders resolve as for the owner: Contacts has the
+	 * owner's contact, and the owner's entry ID opens it. */
+	ULONG type = 0;
+	LPMAPIFOLDER contacts = NULL;
+	LPSPropValue eid = contacts_eid(j, mdb);
+	if (eid)
+		JOB_CHECK(j, IMsgStore_OpenEntry(mdb, eid->Value.bin.cb, (LPENTRYID)eid->Value.bin.lpb, NULL, 0, &type,
+		                                 (LPUNKNOWN *)&contacts),
+		          S_OK);
+	if (contacts) {
+		LPMAPITABLE t = NULL;
+		ULONG n = 0;
+		JOB_CHECK(j, IMAPIFolder_GetContentsTable(contacts, 0, &t), S_OK);
+		if (t) {
+			JOB_CHECK(j, IMAPITable_GetRowCount(t, 0, &n), S_OK);
+			JOB_CHECK(j, n == 1 ? S_OK : MAPI_E_NOT_FOUND, S_OK);
+			IMAPITable_Release(t);
+		}
+		IMAPIFolder_Release(contacts);
+	}
+	MAPIFreeBuffer(eid);
+	LPMESSAGE m = NULL;
+	if (contact_eid)
+		JOB_CHECK(j, IMsgStore_OpenEntry(mdb, contact_eid->Value.bin.cb, (LPENTRYID)contact_eid->Value.bin.lpb, NULL,
+		                                 0, &type, (LPUNKNOWN *)&m),
+		          S_OK);
+	if (m) {
+		LPSPropValue dn = NULL;
+		JOB_CHECK(j, HrGetOneProp((LPMAPIPROP)m, PR_DISPLAY_NAME_A, &dn), S_OK);
+		JOB_CHECK(j, dn && strcmp(dn->Value.lpszA, "Dora Contact") == 0 ? S_OK : MAPI_E_CALL_FAILED, S_OK);
+		MAPIFreeBuffer(dn);
+		IMessage_Release(m);
+	}
+
+	/* IExchangeManageStore on the logged-on store: the mailbox table lists
+	 * the granted mailboxes only. */
+	LPEXCHANGEMANAGESTORE ems = NULL;
+	JOB_CHECK(j, IMsgStore_QueryInterface(mdb, &IID_IExchangeManageStore, (LPVOID *)&ems), S_OK);
+	if (ems) {
+		LPMAPITABLE t = NULL;
+		LPSRowSet rows = NULL;
+		JOB_CHECK(j, IExchangeManageStore_GetMailboxTable(ems, NULL, &t, 0), S_OK);
+		if (t)
+			JOB_CHECK(j, HrQueryAllRows(t, NULL, NULL, NULL, 0, &rows), S_OK);
+		if (rows) {
+			int alice = 0, bob = 0, carol = 0;
+			for (ULONG i = 0; i < rows->cRows; i++) {
+				LPSPropValue acc = PpropFindProp(rows->aRow[i].lpProps, rows->aRow[i].cValues, PR_ACCOUNT_A);
+				LPSPropValue dn = PpropFindProp(rows->aRow[i].lpProps, rows->aRow[i].cValues, PR_EMAIL_ADDRESS_A);
+				if (!acc || !dn)
+					continue;
+				alice += strcmp(acc->Value.lpszA, "alice") == 0 &&
+				         strcmp(dn->Value.lpszA, "/o=mapix/ou=testsrv/cn=Recipients/cn=alice") == 0;
+				bob += strcmp(acc->Value.lpszA, "bob") == 0;
+				carol += strcmp(acc->Value.lpszA, "carol") == 0;
+			}
+			JOB_CHECK(j, alice == 1 && bob == 1 && carol == 0 ? S_OK : MAPI_E_CALL_FAILED, S_OK);
+			FreeProws(rows);
+		}
+		if (t)
+			IMAPITable_Release(t);
+		ULONG cb = 0;
+		LPENTRYID seid = NULL;
+		JOB_CHECK(j, IExchangeManageStore_CreateStoreEntryID(ems, NULL, (LPSTR) "bob", 0x00000100, &cb, &seid),
+		          MAPI_E_UNKNOWN_FLAGS);
+		JOB_CHECK(j,
+		          IExchangeManageStore_CreateStoreEntryID(ems, NULL, (LPSTR) "carol",
+		                                                  OPENSTORE_USE_ADMIN_PRIVILEGE, &cb, &seid),
+		          S_OK);
+		LPMDB carol = NULL;
+		if (seid) /* not granted: refused, with an audit line */
+			JOB_CHECK(j, MAPIXOpenRemoteStoreEntryID(j->s->sock, cb, seid, 0, &carol), MAPI_E_NO_ACCESS);
+		MAPIFreeBuffer(seid);
+		IExchangeManageStore_Release(ems);
+	}
+	/* The same helper from the logged-on store. */
+	LPMDB bob = NULL;
+	JOB_CHECK(j, MAPIXMailboxLogon(NULL, mdb, "bob@example.org", OPENSTORE_USE_ADMIN_PRIVILEGE, 0, &bob), S_OK);
+	if (bob)
+		IMsgStore_Release(bob);
+	IMsgStore_Release(mdb);
+}
+
+static void test_rights_and_admin_access(void **state)
+{
+	(void)state;
+	server s;
+	need_root();
+	server_start(&s, NULL);
+	make_accounts(&s);
+	LPSPropValue contact = NULL;
+	run_as(&s, OWNER_UID, owner_work, &contact);
+	assert_non_null(contact);
+	run_as(&s, SERVICE_UID, service_denied, NULL);
+	assert_true(audit_lines(&s, "\"identity\":\"daemon\"", "MAPI_E_NO_ACCESS") >= 4);
+
+	assert_ok(MAPIXRemoteGrant(s.sock, "alice", "daemon", MAPIX_GRANT_ADMIN));
+	assert_ok(MAPIXRemoteGrant(s.sock, "bob@example.org", "daemon", MAPIX_GRANT_ADMIN));
+	assert_hr(MAPIXRemoteGrant(s.sock, "alice", "daemon", "everything"), MAPI_E_INVALID_PARAMETER);
+	assert_hr(MAPIXRemoteGrant(s.sock, "nosuch", "daemon", "full"), MAPI_E_NOT_FOUND);
+	int before = audit_lines(&s, "\"mailbox\":\"carol\"", "MAPI_E_NO_ACCESS");
+	run_as(&s, SERVICE_UID, service_admin, contact);
+	assert_int_equal(audit_lines(&s, "\"mailbox\":\"carol\"", "MAPI_E_NO_ACCESS"), before + 1);
+	MAPIFreeBuffer(contact);
+
+	/* Revoked: refused again. */
+	assert_ok(MAPIXRemoteRevoke(s.sock, "alice", "daemon", MAPIX_GRANT_ADMIN));
+	assert_hr(MAPIXRemoteRevoke(s.sock, "alice", "daemon", MAPIX_GRANT_ADMIN), MAPI_E_NOT_FOUND);
+	run_as(&s, SERVICE_UID, service_denied, NULL);
+	server_stop(&s);
+}
+
+/* ---- the deliver right ---------------------------------------------------------------------- */
+
+static void deliver_work(job *j)
+{
+	LPMDB mdb = NULL;
+	JOB_CHECK(j, MAPIXOpenRemoteStore(j->s->sock, "alice", MDB_WRITE, &mdb), S_OK);
+	if (!mdb)
+		return;
+	ULONG cb = 0, type = 0;
+	LPENTRYID eid = NULL;
+	LPMAPIFOLDER inbox = NULL;
+	JOB_CHECK(j, IMsgStore_GetReceiveFolder(mdb, (LPTSTR) "IPM.Note", 0, &cb, &eid, NULL), S_OK);
+	JOB_CHECK(j, IMsgStore_OpenEntry(mdb, cb, eid, NULL, MAPI_MODIFY, &type, (LPUNKNOWN *)&inbox), S_OK);
+	MAPIFreeBuffer(eid);
+	if (inbox) {
+		LPMESSAGE m = NULL;
+		LPMAPITABLE t = NULL;
+		LPSPropValue v = NULL;
+		JOB_CHECK(j, IMAPIFolder_CreateMessage(inbox, NULL, 0, &m), S_OK);
+		if (m) {
+			SPropValue p;
+			p.ulPropTag = PR_SUBJECT_A;
+			p.Value.lpszA = (LPSTR) "delivered";
+			JOB_CHECK(j, IMessage_SetProps(m, 1, &p, NULL), S_OK);
+			JOB_CHECK(j, IMessage_SaveChanges(m, 0), S_OK);
+			IMessage_Release(m);
+		}
+		/* Delivering is not reading. */
+		JOB_CHECK(j, IMAPIFolder_GetContentsTable(inbox, 0, &t), MAPI_E_NO_ACCESS);
+		JOB_CHECK(j, HrGetOneProp((LPMAPIPROP)inbox, PR_DISPLAY_NAME_A, &v), MAPI_E_NO_ACCESS);
+		JOB_CHECK(j, HrGetOneProp((LPMAPIPROP)mdb, PR_IPM_SUBTREE_ENTRYID, &v), MAPI_E_NO_ACCESS);
+		IMAPIFolder_Release(inbox);
+	}
+	IMsgStore_Release(mdb);
+}
+
+static void test_deliver_right(void **state)
+{
+	(void)state;
+	server s;
+	need_root();
+	server_start(&s, NULL);
+	make_accounts(&s);
+	assert_ok(MAPIXRemoteGrant(s.sock, "alice", "daemon", MAPIX_GRANT_DELIVER));
+	run_as(&s, SERVICE_UID, deliver_work, NULL);
+	assert_true(audit_lines(&s, "\"identity\":\"daemon\"", "GetContentsTable") == 1);
+	/* The message is there for the owner (seen here with admin privilege). */
+	LPMDB mdb = NULL;
+	assert_ok(MAPIXMailboxLogon(s.sock, NULL, "alice", OPENSTORE_USE_ADMIN_PRIVILEGE, MDB_WRITE, &mdb));
+	LPMAPIFOLDER inbox = open_inbox(mdb);
+	assert_int_equal(row_count(inbox), 1);
+	IMAPIFolder_Release(inbox);
+	IMsgStore_Release(mdb);
+	server_stop(&s);
+}
+
+/* ---- pushed notifications ----------------------------------------------------------------------------- */
+
+typedef struct notify_sink {
+	IMAPIAdviseSink itf;
+	atomic_int refs;
+	atomic_int newmail, created;
+} notify_sink;
+
+static HRESULT ns_QueryInterface(IMAPIAdviseSink *This, REFIID riid, LPVOID *ppv)
+{
+	(void)riid;
+	*ppv = This;
+	atomic_fetch_add(&((notify_sink *)This)->refs, 1);
+	return S_OK;
+}
+static ULONG ns_AddRef(IMAPIAdviseSink *This)
+{
+	return (ULONG)atomic_fetch_add(&((notify_sink *)This)->refs, 1) + 1;
+}
+static ULONG ns_Release(IMAPIAdviseSink *This)
+{
+	return (ULONG)atomic_fetch_sub(&((notify_sink *)This)->refs, 1) - 1;
+}
+static ULONG ns_OnNotify(IMAPIAdviseSink *This, ULONG cNotif, LPNOTIFICATION n)
+{
+	notify_sink *s = (notify_sink *)This;
+	for (ULONG i = 0; i < cNotif; i++) {
+		if (n[i].ulEventType == fnevNewMail)
+			atomic_fetch_add(&s->newmail, 1);
+		if (n[i].ulEventType == fnevObjectCreated)
+			atomic_fetch_add(&s->created, 1);
+	}
+	return 0;
+}
+static const IMAPIAdviseSinkVtbl ns_vtbl = {ns_QueryInterface, ns_AddRef, ns_Release, ns_OnNotify};
+
+/* Another identity (the owner) delivers mail into alice's Inbox. */
+static void other_writer(job *j)
+{
+	LPMDB mdb = NULL;
+	JOB_CHECK(j, MAPIXOpenRemoteStore(j->s->sock, NULL, MDB_WRITE, &mdb), S_OK);
+	if (!mdb)
+		return;
+	ULONG cb = 0, type = 0;
+	LPENTRYID eid = NULL;
+	LPMAPIFOLDER inbox = NULL;
+	JOB_CHECK(j, IMsgStore_GetReceiveFolder(mdb, (LPTSTR) "IPM.Note", 0, &cb, &eid, NULL), S_OK);
+	JOB_CHECK(j, IMsgStore_OpenEntry(mdb, cb, eid, NULL, MAPI_MODIFY, &type, (LPUNKNOWN *)&inbox), S_OK);
+	if (inbox) {
+		LPMESSAGE m = NULL;
+		JOB_CHECK(j, IMAPIFolder_CreateMessage(inbox, NULL, 0, &m), S_OK);
+		if (m) {
+			JOB_CHECK(j, IMessage_SaveChanges(m, 0), S_OK);
+			IMessage_Release(m);
+		}
+		NOTIFICATION n;
+		memset(&n, 0, sizeof n);
+		n.ulEventType = fnevNewMail;
+		n.info.newmail.cbParentID = cb;
+		n.info.newmail.lpParentID = eid;
+		n.info.newmail.lpszMessageClass = (LPTSTR) "IPM.Note";
+		JOB_CHECK(j, IMsgStore_NotifyNewMail(mdb, &n), S_OK);
+		IMAPIFolder_Release(inbox);
+	}
+	MAPIFreeBuffer(eid);
+	IMsgStore_Release(mdb);
+}
+
+static void test_pushed_notifications(void **state)
+{
+	(void)state;
+	server s;
+	need_root();
+	server_start(&s, NULL);
+	make_accounts(&s);
+	/* The administrator watches alice's mailbox on its own connection. */
+	LPMDB mdb = NULL;
+	assert_ok(MAPIXMailboxLogon(s.sock, NULL, "alice", OPENSTORE_USE_ADMIN_PRIVILEGE, 0, &mdb));
+	notify_sink sink = {{&ns_vtbl}, 1, 0, 0};
+	ULONG_PTR conn = 0;
+	assert_ok(IMsgStore_Advise(mdb, 0, NULL, fnevNewMail | fnevObjectCreated, &sink.itf, &conn));
+	run_as(&s, OWNER_UID, other_writer, NULL);
+	/* Delivered by the connection's own thread, without any call here. */
+	for (int i = 0; i < 500 && atomic_load(&sink.newmail) == 0; i++)
+		usleep(10000);
+	assert_int_equal(atomic_load(&sink.newmail), 1);
+	assert_ok(IMsgStore_Unadvise(mdb, conn));
+	IMsgStore_Release(mdb);
+	assert_int_equal(atomic_load(&sink.refs), 1);
+	server_stop(&s);
+}
+
+/* ---- failures: a lost server, limits, hostile clients --------------------------------------------- */
+
+static void test_lost_connection(void **state)
+{
+	(void)state;
+	server s;
+	server_start(&s, NULL);
+	LPMDB mdb = NULL;
+	assert_ok(MAPIXOpenRemoteStore(s.sock, "mine", MDB_WRITE | MAPIX_STORE_CREATE, &mdb));
+	LPMAPIFOLDER inbox = open_inbox(mdb);
+	server_kill(&s, SIGKILL);
+	time_t t0 = time(NULL);
+	LPSPropValue v = NULL;
+	assert_hr(HrGetOneProp((LPMAPIPROP)inbox, PR_DISPLAY_NAME_A, &v), MAPI_E_NETWORK_ERROR);
+	assert_hr(HrGetOneProp((LPMAPIPROP)mdb, PR_DISPLAY_NAME_A, &v), MAPI_E_NETWORK_ERROR);
+	assert_true(time(NULL) - t0 < 5);
+	IMAPIFolder_Release(inbox);
+	IMsgStore_Release(mdb);
+	/* Restarted: the next logon connects anew; the saved data is there. */
+	server_launch(&s);
+	assert_ok(MAPIXOpenRemoteStore(s.sock, "mine", MDB_WRITE, &mdb));
+	inbox = open_inbox(mdb);
+	assert_int_equal(row_count(inbox), 0);
+	IMAPIFolder_Release(inbox);
+	IMsgStore_Release(mdb);
+	server_stop(&s);
+}
+
+static void test_limits(void **state)
+{
+	(void)state;
+	server s;
+	server_start(&s, "max_handles = 16\nmax_rows = 2\n");
+	LPMDB mdb = NULL;
+	assert_ok(MAPIXOpenRemoteStore(s.sock, "mine", MDB_WRITE | MAPIX_STORE_CREATE, &mdb));
+	LPMAPIFOLDER inbox = open_inbox(mdb);
+	for (int i = 0; i < 5; i++) {
+		char subj[32];
+		snprintf(subj, sizeof subj, "m%d", i);
+		LPSPropValue e = put_message(inbox, subj, "IPM.Note");
+		MAPIFreeBuffer(e);
+	}
+	/* QueryRows gets everything although the server gives 2 rows per call. */
+	LPMAPITABLE t = NULL;
+	LPSRowSet rows = NULL;
+	assert_ok(IMAPIFolder_GetContentsTable(inbox, 0, &t));
+	assert_ok(IMAPITable_QueryRows(t, 100, 0, &rows));
+	assert_int_equal(rows->cRows, 5);
+	FreeProws(rows);
+	IMAPITable_Release(t);
+	/* Handles are bounded per connection. */
+	LPMAPIFOLDER open[32];
+	int n = 0;
+	HRESULT hr = S_OK;
+	while (n < 32) {
+		ULONG type;
+		hr = IMsgStore_OpenEntry(mdb, 0, NULL, NULL, 0, &type, (LPUNKNOWN *)&open[n]);
+		if (FAILED(hr))
+			break;
+		n++;
+	}
+	assert_int_equal(hr, MAPI_E_NOT_ENOUGH_RESOURCES);
+	assert_true(n < 16);
+	while (n > 0) {
+		n--;
+		IMAPIFolder_Release(open[n]);
+	}
+	/* Released handles are free again. */
+	ULONG type;
+	LPMAPIFOLDER root = NULL;
+	assert_ok(IMsgStore_OpenEntry(mdb, 0, NULL, NULL, 0, &type, (LPUNKNOWN *)&root));
+	IMAPIFolder_Release(root);
+	IMAPIFolder_Release(inbox);
+	IMsgStore_Release(mdb);
+	server_stop(&s);
+}
+
+static int raw_connect(const char *sock)
+{
+	struct sockaddr_un a;
+	memset(&a, 0, sizeof a);
+	a.sun_family = AF_UNIX;
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", sock);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	return fd;
+}
+
+/* TRUE when the server closes fd within `ms`. */
+static BOOL closed_by_server(int fd, int ms)
+{
+	char buf[256];
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	while (poll(&p, 1, ms) > 0) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n <= 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static void test_hostile_clients(void **state)
+{
+	(void)state;
+	server s;
+	server_start(&s, "max_frame = 65536\n");
+	LPMDB mdb = NULL;
+	assert_ok(MAPIXOpenRemoteStore(s.sock, "mine", MDB_WRITE | MAPIX_STORE_CREATE, &mdb));
+	LPMAPIFOLDER inbox = open_inbox(mdb);
+
+	/* Garbage. */
+	int g = raw_connect(s.sock);
+	assert_int_equal(write(g, "GET / HTTP/1.0\r\n\r\n", 18), 18);
+	assert_true(closed_by_server(g, 3000));
+	close(g);
+	/* A frame larger than max_frame, announced in a valid header. */
+	BYTE hdr[16] = {'M', 'P', 'X', 'D', 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0x10};
+	g = raw_connect(s.sock);
+	assert_int_equal(write(g, hdr, sizeof hdr), (ssize_t)sizeof hdr);
+	assert_true(closed_by_server(g, 3000));
+	close(g);
+	/* Half a frame, then silence: dropped after io_timeout (2 s). */
+	g = raw_connect(s.sock);
+	assert_int_equal(write(g, hdr, 7), 7);
+	assert_true(closed_by_server(g, 5000));
+	close(g);
+	/* A request before HELLO. */
+	BYTE early[24] = {'M', 'P', 'X', 'D', 1, 0, 1, 0, 1, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0};
+	g = raw_connect(s.sock);
+	assert_int_equal(write(g, early, sizeof early), (ssize_t)sizeof early);
+	assert_true(closed_by_server(g, 3000));
+	close(g);
+
+	/* The well-behaved client never noticed. */
+	LPSPropValue e = put_message(inbox, "still here", "IPM.Note");
+	MAPIFreeBuffer(e);
+	assert_int_equal(row_count(inbox), 1);
+	IMAPIFolder_Release(inbox);
+	IMsgStore_Release(mdb);
+	server_stop(&s);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	if (g_running)
+		server_stop(g_running);
+	return 0;
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_unreachable, teardown),
+		cmocka_unit_test_teardown(test_accounts, teardown),
+		cmocka_unit_test_teardown(test_rights_and_admin_access, teardown),
+		cmocka_unit_test_teardown(test_deliver_right, teardown),
+		cmocka_unit_test_teardown(test_pushed_notifications, teardown),
+		cmocka_unit_test_teardown(test_lost_connection, teardown),
+		cmocka_unit_test_teardown(test_limits, teardown),
+		cmocka_unit_test_teardown(test_hostile_clients, teardown),
+	};
+	return cmocka_run_group_tests_name("mapixd", tests, NULL, NULL);
+}
