@@ -365,3 +365,22 @@ MAPIX_API int mapix_collation_register_sqlite(void *db)
 		            sqlite3_errmsg(sdb));
 	return rc;
 }
+
+char *mapix_collation_fold_key(struct mapix_text t, ULONG ulFuzzyLevel, size_t max_chars)
+{
+	const struct mapix_fold_table *table = mapix_collation_table(ulFuzzyLevel);
+	size_t chars = t.len < max_chars ? t.len : max_chars;
+	char *out = malloc(chars * MAPIX_FOLD_MAX_EXPANSION * 4 + 1);
+	size_t pos = 0, w = 0;
+	if (!out)
+		return NULL;
+	for (size_t i = 0; pos < t.len && i < chars; i++) {
+		uint32_t cp = t.wide ? mapix_utf16_next(t.p, t.len, &pos) : mapix_utf8_next(t.p, t.len, &pos);
+		uint32_t folded[MAPIX_FOLD_MAX_EXPANSION];
+		size_t n = table ? mapix_collation_fold(table, cp, folded) : (folded[0] = cp, 1);
+		for (size_t k = 0; k < n; k++)
+			w += mapix_utf8_encode(folded[k], (unsigned char *)out + w);
+	}
+	out[w] = 0;
+	return out;
+}

@@ -188,6 +188,11 @@ static inline struct mapix_text mapix_text_utf16(const WCHAR *s, size_t len)
 const struct mapix_fold_table *mapix_collation_table(ULONG ulFuzzyLevel);
 /* Folds cp with table; writes 0..MAPIX_FOLD_MAX_EXPANSION code points. */
 size_t mapix_collation_fold(const struct mapix_fold_table *table, uint32_t cp, uint32_t *out);
+/* The first max_chars characters of t (SIZE_MAX: all), folded for
+ * ulFuzzyLevel and written as UTF-8 (malloc'd; NULL when out of memory):
+ * keys whose plain byte order is the collation's order, for indexes and
+ * unique constraints that must not depend on a registered collation. */
+char *mapix_collation_fold_key(struct mapix_text t, ULONG ulFuzzyLevel, size_t max_chars);
 /* <0, 0, >0: the folded code-point sequences in lexicographic order. */
 int mapix_collation_compare(struct mapix_text a, struct mapix_text b, ULONG ulFuzzyLevel);
 /* FL_FULLSTRING / FL_SUBSTRING / FL_PREFIX match of the folded sequences.

@@ -19,6 +19,7 @@
 
 #include <mapix/mapiutil.h>
 
+#include "core/entryid.h"
 #include "core/error.h"
 #include "subsystem/notify.h"
 #include "subsystem/profadmin.h"
@@ -478,14 +479,22 @@ static HRESULT ses_OpenEntry(IMAPISession *This, ULONG cbEntryID, LPENTRYID lpEn
 		return hr;
 	if (!lppUnk || !lpulObjType)
 		return MAPI_E_INVALID_PARAMETER;
-	/* A store entry ID opens the store. */
+	/* A store entry ID opens the store; anything else goes to the open
+	 * store that owns it (without reading the profile again). */
 	LPMDB mdb;
-	if (cbEntryID && lpEntryID && SUCCEEDED(ses_OpenMsgStore(This, 0, cbEntryID, lpEntryID, NULL,
-	                                                         (ulFlags & MAPI_MODIFY) ? MDB_WRITE : MAPI_BEST_ACCESS,
-	                                                         &mdb))) {
-		*lpulObjType = MAPI_STORE;
-		*lppUnk = (LPUNKNOWN)mdb;
-		return S_OK;
+	enum mapix_entryid_kind kind = MAPIX_EID_UNKNOWN;
+	GUID guid;
+	uint64_t fid, mid;
+	if (cbEntryID && lpEntryID && FAILED(mapix_entryid_parse(cbEntryID, lpEntryID, &kind, &guid, &fid, &mid)))
+		mapix_error_clear(); /* not one of ours: a store may still know it */
+	if (kind == MAPIX_EID_STORE) {
+		hr = ses_OpenMsgStore(This, 0, cbEntryID, lpEntryID, NULL,
+		                      (ulFlags & MAPI_MODIFY) ? MDB_WRITE : MAPI_BEST_ACCESS, &mdb);
+		if (SUCCEEDED(hr)) {
+			*lpulObjType = MAPI_STORE;
+			*lppUnk = (LPUNKNOWN)mdb;
+		}
+		return hr;
 	}
 	if (!(mdb = route_entry(s, cbEntryID, lpEntryID)))
 		return mapix_error(MAPI_E_UNKNOWN_ENTRYID, "IMAPISession::OpenEntry: no store of this profile owns the entry ID");

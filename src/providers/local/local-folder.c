@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/collation.h"
 #include "core/entryid.h"
 #include "core/error.h"
 #include "local.h"
@@ -28,51 +29,7 @@ static const local_object_ops folder_ops;
  * under simple case folding, as MAPI folder names compare case-insensitively. */
 static char *fold_name(const char *s)
 {
-	size_t len = strlen(s);
-	char *out = malloc(len * 4 + 1), *w = out;
-	const unsigned char *p = (const unsigned char *)s;
-	if (!out)
-		return NULL;
-	while (*p) {
-		uint32_t cp;
-		int n;
-		if (*p < 0x80) {
-			cp = *p;
-			n = 1;
-		} else if ((*p & 0xE0) == 0xC0 && (p[1] & 0xC0) == 0x80) {
-			cp = ((uint32_t)(*p & 0x1F) << 6) | (p[1] & 0x3F);
-			n = 2;
-		} else if ((*p & 0xF0) == 0xE0 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
-			cp = ((uint32_t)(*p & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
-			n = 3;
-		} else if ((*p & 0xF8) == 0xF0 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 && (p[3] & 0xC0) == 0x80) {
-			cp = ((uint32_t)(*p & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) | ((uint32_t)(p[2] & 0x3F) << 6) |
-			     (p[3] & 0x3F);
-			n = 4;
-		} else {
-			cp = 0xFFFD;
-			n = 1;
-		}
-		p += n;
-		cp = mapix_fold_codepoint(cp, FL_IGNORECASE);
-		if (cp < 0x80) {
-			*w++ = (char)cp;
-		} else if (cp < 0x800) {
-			*w++ = (char)(0xC0 | (cp >> 6));
-			*w++ = (char)(0x80 | (cp & 0x3F));
-		} else if (cp < 0x10000) {
-			*w++ = (char)(0xE0 | (cp >> 12));
-			*w++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-			*w++ = (char)(0x80 | (cp & 0x3F));
-		} else {
-			*w++ = (char)(0xF0 | (cp >> 18));
-			*w++ = (char)(0x80 | ((cp >> 12) & 0x3F));
-			*w++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-			*w++ = (char)(0x80 | (cp & 0x3F));
-		}
-	}
-	*w = '\0';
-	return out;
+	return mapix_collation_fold_key(mapix_text_utf8(s, strlen(s)), FL_IGNORECASE, SIZE_MAX);
 }
 
 /* A folder name argument as UTF-8 (MAPI_UNICODE: LPWSTR). Caller MAPIFreeBuffer's. */

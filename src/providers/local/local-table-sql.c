@@ -360,21 +360,7 @@ static const ULONG sort_key_tags[LOCAL_SORT_NCOLS] = {
  * with the same decoder (lone surrogates become U+FFFD either way). */
 static char *fold_key(struct mapix_text t)
 {
-	const struct mapix_fold_table *table = mapix_collation_table(FL_IGNORECASE);
-	size_t chars = t.len < 255 ? t.len : 255;
-	char *out = malloc(chars * MAPIX_FOLD_MAX_EXPANSION * 4 + 1);
-	size_t pos = 0, w = 0;
-	if (!out)
-		return NULL;
-	for (size_t i = 0; pos < t.len && i < chars; i++) {
-		uint32_t cp = t.wide ? mapix_utf16_next(t.p, t.len, &pos) : mapix_utf8_next(t.p, t.len, &pos);
-		uint32_t folded[MAPIX_FOLD_MAX_EXPANSION];
-		size_t n = mapix_collation_fold(table, cp, folded);
-		for (size_t k = 0; k < n; k++)
-			w += mapix_utf8_encode(folded[k], (unsigned char *)out + w);
-	}
-	out[w] = 0;
-	return out;
+	return mapix_collation_fold_key(t, FL_IGNORECASE, 255);
 }
 
 void local_table_sort_keys_free(local_sort_keys *k)
