@@ -24,8 +24,14 @@ MAPIX_BEGIN_DECLS
 #define MAPIX_DEFAULT_SERVER_SOCKET "/run/mapix/mapixd.sock"
 
 /* Profile-section properties of the remote store provider. */
-#define PR_MAPIX_REMOTE_SERVER_A PROP_TAG(PT_STRING8, 0x6010)  /* server address */
-#define PR_MAPIX_REMOTE_MAILBOX_A PROP_TAG(PT_STRING8, 0x6011) /* account name, SMTP address or DN */
+/* The server's address. */
+#define PR_MAPIX_REMOTE_SERVER PROP_TAG(PT_TSTRING, 0x6010)
+#define PR_MAPIX_REMOTE_SERVER_A PROP_TAG(PT_STRING8, 0x6010)
+#define PR_MAPIX_REMOTE_SERVER_W PROP_TAG(PT_UNICODE, 0x6010)
+/* The mailbox: account name, SMTP address or DN. */
+#define PR_MAPIX_REMOTE_MAILBOX PROP_TAG(PT_TSTRING, 0x6011)
+#define PR_MAPIX_REMOTE_MAILBOX_A PROP_TAG(PT_STRING8, 0x6011)
+#define PR_MAPIX_REMOTE_MAILBOX_W PROP_TAG(PT_UNICODE, 0x6011)
 
 /* Mailbox grants (MAPIXRemoteGrant): what each allows is in docs/mapixd.md. */
 #define MAPIX_GRANT_FULL_ACCESS "full"  /* act as the mailbox's owner */

@@ -67,6 +67,7 @@ DEFINE_GUID(IID_IMAPIXChangeJournal, 0x6d617078, 0x6a6f, 0x7572, 0x8e, 0x61, 0x6
 /* The local mailbox file of a store (on the store object, read-only). */
 #define PR_MAPIX_STORE_PATH_A PROP_TAG(PT_STRING8, 0x6004)
 #define PR_MAPIX_STORE_PATH_W PROP_TAG(PT_UNICODE, 0x6004)
+#define PR_MAPIX_STORE_PATH PROP_TAG(PT_TSTRING, 0x6004)
 /* In a local store's profile section: create the mailbox file when missing. */
 #define PR_MAPIX_STORE_CREATE PROP_TAG(PT_BOOLEAN, 0x6005)
 

@@ -68,27 +68,11 @@ void cli_buf_free(cli_buf *b)
 	memset(b, 0, sizeof *b);
 }
 
-/* mapix's own tags (mapixstore.h), which mapitags.h does not list. */
-static const struct {
-	ULONG id;
-	const char *name;
-} mapix_tags[] = {
-	{PROP_ID(PR_MAPIX_CHANGE_NUMBER), "PR_MAPIX_CHANGE_NUMBER"},
-	{PROP_ID(PR_MAPIX_CHANGE_KIND), "PR_MAPIX_CHANGE_KIND"},
-	{PROP_ID(PR_MAPIX_OLD_PARENT_ENTRYID), "PR_MAPIX_OLD_PARENT_ENTRYID"},
-	{PROP_ID(PR_MAPIX_OLD_PARENT_SOURCE_KEY), "PR_MAPIX_OLD_PARENT_SOURCE_KEY"},
-	{PROP_ID(PR_MAPIX_STORE_PATH_W), "PR_MAPIX_STORE_PATH"},
-	{PROP_ID(PR_MAPIX_STORE_CREATE), "PR_MAPIX_STORE_CREATE"},
-};
-
 const char *cli_tag_label(ULONG tag, char buf[16])
 {
 	const char *name = mapix_prop_tag_name(tag);
 	if (name)
 		return name;
-	for (size_t i = 0; i < sizeof mapix_tags / sizeof mapix_tags[0]; i++)
-		if (mapix_tags[i].id == PROP_ID(tag))
-			return mapix_tags[i].name;
 	snprintf(buf, 16, "0x%04X", (unsigned)PROP_ID(tag));
 	return buf;
 }

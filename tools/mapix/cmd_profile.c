@@ -447,20 +447,8 @@ static int service_remove(int argc, char **argv)
 
 /* ---- PROP=VALUE ------------------------------------------------------------------ */
 
-/* mapix's own profile properties (mapixstore.h), which mapitags.h does not
- * name. */
-static const struct {
-	const char *name;
-	ULONG tag;
-} mapix_names[] = {
-	{"PR_MAPIX_STORE_PATH", PR_MAPIX_STORE_PATH_W},
-	{"PR_MAPIX_STORE_PATH_W", PR_MAPIX_STORE_PATH_W},
-	{"PR_MAPIX_STORE_PATH_A", PR_MAPIX_STORE_PATH_A},
-	{"PR_MAPIX_STORE_CREATE", PR_MAPIX_STORE_CREATE},
-};
-
-/* The tag of a property name: a PR_ or PidTag name, mapix's own names
- * above, or a hex tag of 8 digits. PR_NULL when unknown. */
+/* The tag of a property name: a PR_ or PidTag name (mapix's own PR_MAPIX_
+ * names included), or a hex tag of 8 digits. PR_NULL when unknown. */
 static ULONG prop_tag(const char *name, size_t len)
 {
 	char buf[128];
@@ -473,9 +461,6 @@ static ULONG prop_tag(const char *name, size_t len)
 		unsigned long t = strtoul(buf + 2, &end, 16);
 		return *end || !isxdigit((unsigned char)buf[2]) ? PR_NULL : (ULONG)t;
 	}
-	for (size_t i = 0; i < sizeof mapix_names / sizeof mapix_names[0]; i++)
-		if (strcasecmp(mapix_names[i].name, buf) == 0)
-			return mapix_names[i].tag;
 	return mapix_prop_tag_from_name(buf);
 }
 
