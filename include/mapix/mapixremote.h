@@ -73,6 +73,77 @@ STDAPI MAPIXRemoteDeleteAccount(LPCSTR lpszServer, LPCSTR lpszName);
 STDAPI MAPIXRemoteGrant(LPCSTR lpszServer, LPCSTR lpszMailbox, LPCSTR lpszGrantee, LPCSTR lpszRight);
 STDAPI MAPIXRemoteRevoke(LPCSTR lpszServer, LPCSTR lpszMailbox, LPCSTR lpszGrantee, LPCSTR lpszRight);
 
+/* ---- quotas, listings, status and backup (administrators) --------------------- */
+
+/* The quota state of a hosted mailbox, also a property of its store object
+ * (next to PR_STORAGE_QUOTA_LIMIT, PR_PROHIBIT_SEND_QUOTA,
+ * PR_PROHIBIT_RECEIVE_QUOTA in kilobytes and PR_MESSAGE_SIZE_EXTENDED, the
+ * bytes its messages use). */
+#define PR_MAPIX_QUOTA_STATE PROP_TAG(PT_LONG, 0x6020)
+#define MAPIX_QUOTA_STATE_WARNING 0x1            /* past the warning threshold */
+#define MAPIX_QUOTA_STATE_SEND_PROHIBITED 0x2    /* saves are refused (MAPI_E_STORE_FULL) */
+#define MAPIX_QUOTA_STATE_RECEIVE_PROHIBITED 0x4 /* deliveries are refused */
+
+/* Which thresholds MAPIXRemoteSetQuota sets (and, in MAPIXQUOTA.ulDefaults,
+ * which come from mapixd.conf's [quota] defaults). */
+#define MAPIX_QUOTA_WARNING 0x1
+#define MAPIX_QUOTA_SEND 0x2
+#define MAPIX_QUOTA_RECEIVE 0x4
+/* A threshold value that returns the mailbox to the server's default. */
+#define MAPIX_QUOTA_DEFAULT ((ULONGLONG)-1)
+
+typedef struct _MAPIXQUOTA {
+	ULONGLONG cbUsed;         /* bytes of messages in the mailbox */
+	ULONGLONG cbWarning;      /* thresholds in bytes; 0 = none */
+	ULONGLONG cbSendLimit;
+	ULONGLONG cbReceiveLimit;
+	ULONG ulState;            /* MAPIX_QUOTA_STATE_* */
+	ULONG ulDefaults;         /* MAPIX_QUOTA_* bits of values taken from the defaults */
+} MAPIXQUOTA, *LPMAPIXQUOTA;
+
+typedef struct _MAPIXACCOUNT {
+	LPSTR lpszName;
+	LPSTR lpszDisplayName;
+	LPSTR lpszSmtpAddress;    /* "" when none */
+	LPSTR lpszUnixUser;       /* "" when none */
+	MAPIXQUOTA quota;
+} MAPIXACCOUNT, *LPMAPIXACCOUNT;
+
+typedef struct _MAPIXGRANT {
+	LPSTR lpszMailbox;
+	LPSTR lpszGrantee;
+	LPSTR lpszRight;          /* MAPIX_GRANT_* */
+} MAPIXGRANT, *LPMAPIXGRANT;
+
+typedef struct _MAPIXSERVERSTATUS {
+	LPSTR lpszServerName;
+	LPSTR lpszIdentity;       /* the caller, as the server names it */
+	ULONG ulConnections;
+	ULONG ulOpenMailboxes;
+	ULONG ulAccounts;
+	ULONG ulOverWarning;      /* accounts past their warning threshold */
+	ULONG ulOverLimit;        /* accounts at a refusal threshold */
+	ULONGLONG ullUptime;      /* seconds */
+} MAPIXSERVERSTATUS, *LPMAPIXSERVERSTATUS;
+
+/* Every account in name order, with its quota and usage: one
+ * MAPIAllocateBuffer block (free *lppAccounts with MAPIFreeBuffer). */
+STDAPI MAPIXRemoteListAccounts(LPCSTR lpszServer, ULONG *lpcAccounts, LPMAPIXACCOUNT *lppAccounts);
+/* The grants on lpszMailbox (NULL: on every mailbox); one block as above. */
+STDAPI MAPIXRemoteListGrants(LPCSTR lpszServer, LPCSTR lpszMailbox, ULONG *lpcGrants, LPMAPIXGRANT *lppGrants);
+/* Sets the thresholds named in ulWhich (bytes; 0 = no limit;
+ * MAPIX_QUOTA_DEFAULT = the server's default). */
+STDAPI MAPIXRemoteSetQuota(LPCSTR lpszServer, LPCSTR lpszMailbox, ULONG ulWhich, ULONGLONG cbWarning,
+                           ULONGLONG cbSendLimit, ULONGLONG cbReceiveLimit);
+STDAPI MAPIXRemoteGetQuota(LPCSTR lpszServer, LPCSTR lpszMailbox, LPMAPIXQUOTA lpQuota);
+/* The server's state; *lppStatus is one MAPIAllocateBuffer block. */
+STDAPI MAPIXRemoteGetStatus(LPCSTR lpszServer, LPMAPIXSERVERSTATUS *lppStatus);
+/* A consistent copy of a hosted mailbox, taken while the server runs and
+ * streamed to the caller, written to lpszDestPath (which must not exist;
+ * created 0600 by the calling process). The copy is the mailbox as it was
+ * when the backup began. */
+STDAPI MAPIXRemoteBackupMailbox(LPCSTR lpszServer, LPCSTR lpszMailbox, LPCSTR lpszDestPath);
+
 MAPIX_END_DECLS
 
 #endif /* MAPIX_MAPIXREMOTE_H */

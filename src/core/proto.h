@@ -64,6 +64,12 @@ enum mapix_proto_op {
 	MPX_OP_ADMIN_REVOKE = 7,
 	MPX_OP_RELEASE = 8,        /* one-way: the handle in the request goes */
 	MPX_OP_STATUS = 9,
+	/* administration, continued (docs/mapixd.md "Administration") */
+	MPX_OP_ADMIN_LIST_ACCOUNTS = 15,
+	MPX_OP_ADMIN_LIST_GRANTS = 16,
+	MPX_OP_ADMIN_SET_QUOTA = 17,
+	MPX_OP_ADMIN_GET_QUOTA = 18,
+	MPX_OP_ADMIN_STATUS = 19,
 	/* IMAPIProp, on any property object */
 	MPX_OP_GETPROPS = 20,
 	MPX_OP_GETPROPLIST,
@@ -152,6 +158,10 @@ enum mapix_proto_op {
 	MPX_OP_STREAM_REVERT,
 	MPX_OP_STREAM_STAT,
 	MPX_OP_STREAM_CLONE,
+	/* hosted mailbox backup, streamed to an administrator */
+	MPX_OP_ADMIN_BACKUP_BEGIN = 170,
+	MPX_OP_ADMIN_BACKUP_READ = 171,
+	MPX_OP_ADMIN_BACKUP_END = 172,
 };
 
 /* Kinds of server objects, as the reply that creates a handle states them

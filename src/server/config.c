@@ -41,6 +41,33 @@ static BOOL parse_u32(const char *v, uint32_t lo, uint32_t hi, uint32_t *out)
 	return TRUE;
 }
 
+BOOL srv_parse_size(const char *v, uint64_t *out)
+{
+	char *end;
+	if (!v || !isdigit((unsigned char)*v))
+		return FALSE;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (errno)
+		return FALSE;
+	unsigned shift = 0;
+	switch (toupper((unsigned char)*end)) {
+	case 'K': shift = 10; end++; break;
+	case 'M': shift = 20; end++; break;
+	case 'G': shift = 30; end++; break;
+	case 'T': shift = 40; end++; break;
+	default: break;
+	}
+	if (shift && (*end == 'i' || *end == 'I'))
+		end++;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || (shift && n > (UINT64_MAX >> shift)))
+		return FALSE;
+	*out = (uint64_t)n << shift;
+	return TRUE;
+}
+
 static void defaults(srv_config *c)
 {
 	char host[256] = "localhost";
@@ -178,6 +205,17 @@ static BOOL apply(srv_config *c, const char *section, const char *key, const cha
 				return TRUE;
 			}
 		goto unknown;
+	}
+	if (strcmp(section, "quota") == 0) {
+		uint64_t *slot = strcmp(key, "warning") == 0         ? &c->quota_warning
+		               : strcmp(key, "limit") == 0           ? &c->quota_send
+		               : strcmp(key, "receive_limit") == 0   ? &c->quota_receive
+		                                                     : NULL;
+		if (!slot)
+			goto unknown;
+		if (!srv_parse_size(v, slot))
+			goto bad_value;
+		return TRUE;
 	}
 	snprintf(why, cap, "unknown section [%s]", section);
 	return FALSE;

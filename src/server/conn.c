@@ -238,4 +238,6 @@ void srv_conn_serve(srv_conn *c)
 	mapix_wire_buf_free(&reply);
 	srv_advise_remove_all(c);
 	release_all_handles(c);
+	srv_backup_free(c->backup); /* a backup the client did not end */
+	c->backup = NULL;
 }

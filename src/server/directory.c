@@ -47,7 +47,14 @@ static const char SCHEMA[] =
 	"  mailbox TEXT NOT NULL COLLATE NOCASE,"
 	"  grantee TEXT NOT NULL,"
 	"  right TEXT NOT NULL,"
-	"  PRIMARY KEY(mailbox, grantee, right));";
+	"  PRIMARY KEY(mailbox, grantee, right));"
+	/* Per-mailbox quotas in bytes; NULL takes mapixd.conf's [quota]
+	 * default, 0 means no limit. */
+	"CREATE TABLE IF NOT EXISTS quotas("
+	"  mailbox TEXT PRIMARY KEY COLLATE NOCASE,"
+	"  warning INTEGER,"
+	"  send_limit INTEGER,"
+	"  receive_limit INTEGER);";
 
 static HRESULT db_error(srv_directory *d, int rc, const char *what)
 {
@@ -259,6 +266,8 @@ HRESULT srv_dir_remove(srv_directory *d, const char *name)
 		return mapix_error(MAPI_E_NOT_FOUND, "no account named \"%s\"", name);
 	if (SUCCEEDED(hr))
 		hr = exec_text(d, "DELETE FROM grants WHERE mailbox = ?1", 1, args, NULL);
+	if (SUCCEEDED(hr))
+		hr = exec_text(d, "DELETE FROM quotas WHERE mailbox = ?1", 1, args, NULL);
 	return hr;
 }
 
@@ -349,4 +358,113 @@ HRESULT srv_dir_each(srv_directory *d, void (*fn)(const srv_account *a, void *ct
 		fn(&list[i], ctx);
 	free(list);
 	return hr;
+}
+
+HRESULT srv_dir_grants(srv_directory *d, const char *mailbox, srv_grant **out, size_t *count)
+{
+	sqlite3_stmt *st = NULL;
+	srv_grant *list = NULL;
+	size_t n = 0, cap = 0;
+	HRESULT hr = S_OK;
+	*out = NULL;
+	*count = 0;
+	pthread_mutex_lock(&d->lock);
+	int rc = sqlite3_prepare_v2(d->db,
+	                            "SELECT mailbox, grantee, right FROM grants WHERE ?1 IS NULL OR mailbox = ?1 "
+	                            "ORDER BY mailbox, grantee, right",
+	                            -1, &st, NULL);
+	if (rc == SQLITE_OK && mailbox)
+		sqlite3_bind_text(st, 1, mailbox, -1, SQLITE_TRANSIENT);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			srv_grant *l = realloc(list, cap * sizeof *l);
+			if (!l) {
+				hr = mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "account directory: out of memory");
+				break;
+			}
+			list = l;
+		}
+		copy_col(list[n].mailbox, sizeof list[n].mailbox, st, 0);
+		copy_col(list[n].grantee, sizeof list[n].grantee, st, 1);
+		copy_col(list[n].right, sizeof list[n].right, st, 2);
+		n++;
+		rc = SQLITE_OK;
+	}
+	if (SUCCEEDED(hr) && rc != SQLITE_DONE)
+		hr = db_error(d, rc, "listing grants");
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&d->lock);
+	if (FAILED(hr)) {
+		free(list);
+		return hr;
+	}
+	*out = list;
+	*count = n;
+	return S_OK;
+}
+
+HRESULT srv_dir_get_quota(srv_directory *d, const char *mailbox, int64_t values[3])
+{
+	sqlite3_stmt *st = NULL;
+	HRESULT hr = S_OK;
+	values[0] = values[1] = values[2] = -1;
+	pthread_mutex_lock(&d->lock);
+	int rc = sqlite3_prepare_v2(d->db, "SELECT warning, send_limit, receive_limit FROM quotas WHERE mailbox = ?1", -1,
+	                            &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, mailbox, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st);
+	}
+	if (rc == SQLITE_ROW) {
+		for (int i = 0; i < 3; i++)
+			if (sqlite3_column_type(st, i) != SQLITE_NULL)
+				values[i] = sqlite3_column_int64(st, i);
+	} else if (rc != SQLITE_DONE) {
+		hr = db_error(d, rc, "reading a quota");
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&d->lock);
+	return hr;
+}
+
+HRESULT srv_dir_set_quota(srv_directory *d, const char *mailbox, unsigned which, const int64_t values[3])
+{
+	static const char *const cols[3] = {"warning", "send_limit", "receive_limit"};
+	srv_account a;
+	HRESULT hr = srv_dir_find(d, mailbox, &a);
+	if (FAILED(hr))
+		return hr;
+	pthread_mutex_lock(&d->lock);
+	int rc = sqlite3_exec(d->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_stmt *st = NULL;
+	if (rc == SQLITE_OK && (rc = sqlite3_prepare_v2(d->db, "INSERT OR IGNORE INTO quotas(mailbox) VALUES (?1)", -1,
+	                                                 &st, NULL)) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, a.name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+	}
+	sqlite3_finalize(st);
+	for (int i = 0; i < 3 && rc == SQLITE_OK; i++) {
+		if (!(which & (1u << i)))
+			continue;
+		char sql[128];
+		snprintf(sql, sizeof sql, "UPDATE quotas SET %s = ?2 WHERE mailbox = ?1", cols[i]);
+		st = NULL;
+		if ((rc = sqlite3_prepare_v2(d->db, sql, -1, &st, NULL)) == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, a.name, -1, SQLITE_STATIC);
+			if (values[i] >= 0)
+				sqlite3_bind_int64(st, 2, values[i]);
+			rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		}
+		sqlite3_finalize(st);
+	}
+	HRESULT hr2 = S_OK;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		hr2 = db_error(d, rc, "setting a quota");
+		sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return hr2;
 }

@@ -68,7 +68,9 @@ static HRESULT op_createmessage(srv_req *r)
 	SRV_ARG(r, mapix_proto_get_guid(&r->in, &r->arena, &iid));
 	SRV_ARG(r, mapix_wire_get_u32(&r->in, &flags));
 	SRV_ARGS_END(r);
-	HRESULT hr = IMAPIFolder_CreateMessage(FOLDER(r), iid, flags, &msg);
+	HRESULT hr = srv_quota_check(r, FALSE, "CreateMessage");
+	if (SUCCEEDED(hr))
+		hr = IMAPIFolder_CreateMessage(FOLDER(r), iid, flags, &msg);
 	if (FAILED(hr))
 		return hr;
 	/* A deliver logon composes the new message it makes: full rights on

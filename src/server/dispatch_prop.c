@@ -31,7 +31,14 @@ static HRESULT op_getprops(srv_req *r)
 	SRV_ARG(r, mapix_proto_get_tags(&r->in, &r->arena, &tags));
 	SRV_ARG(r, mapix_wire_get_u32(&r->in, &flags));
 	SRV_ARGS_END(r);
+	LPSPropValue old = NULL;
 	HRESULT hr = IMAPIProp_GetProps(PROP(r), tags, flags, &n, &vals);
+	/* A hosted mailbox's store answers its quota from the server (quota.c). */
+	if (SUCCEEDED(hr) && r->h.kind == MPX_OBJ_STORE) {
+		HRESULT e = srv_quota_store_props(r, tags, &n, &vals, &old);
+		if (FAILED(e))
+			hr = e;
+	}
 	if (SUCCEEDED(hr)) {
 		HRESULT e = mapix_wire_put_props(&r->out, vals ? n : 0, vals);
 		if (FAILED(e))
@@ -39,6 +46,8 @@ static HRESULT op_getprops(srv_req *r)
 	}
 	if (vals)
 		MAPIFreeBuffer(vals);
+	if (old)
+		MAPIFreeBuffer(old);
 	return hr;
 }
 
@@ -93,6 +102,11 @@ static HRESULT op_savechanges(srv_req *r)
 	ULONG flags;
 	SRV_ARG(r, mapix_wire_get_u32(&r->in, &flags));
 	SRV_ARGS_END(r);
+	/* Quotas are checked before the store is called: a refused save
+	 * writes nothing. */
+	HRESULT hr;
+	if (r->h.kind == MPX_OBJ_MESSAGE && FAILED(hr = srv_quota_check(r, TRUE, "SaveChanges")))
+		return hr;
 	return IMAPIProp_SaveChanges(PROP(r), flags);
 }
 

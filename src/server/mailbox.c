@@ -34,6 +34,8 @@ struct srv_mailbox {
 	pthread_mutex_t lock;     /* opening the logons */
 	LPMAPISUP support;
 	LPMDB rw, ro;
+	sqlite3 *usage_db;        /* read-only connection for quota checks (under lock) */
+	BOOL warned;              /* the quota warning was logged (audit) */
 };
 
 const char *srv_mailbox_name(const srv_mailbox *mb)
@@ -128,6 +130,7 @@ static void close_mailbox(srv_mailbox *mb)
 		IMsgStore_Release(mb->ro);
 	if (mb->support)
 		IMAPISupport_Release(mb->support);
+	sqlite3_close(mb->usage_db);
 	pthread_mutex_destroy(&mb->lock);
 	free(mb);
 }
@@ -234,4 +237,66 @@ void srv_mailbox_stats(const srv_account *a, uint64_t *size, uint32_t *items)
 		sqlite3_finalize(q);
 	}
 	sqlite3_close(db);
+}
+
+/* The bytes of messages a mailbox holds: the folders' kept size counters
+ * (what PR_MESSAGE_SIZE_EXTENDED of each folder says), summed. */
+static HRESULT usage_query(sqlite3 *db, const char *path, uint64_t *bytes)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT coalesce(sum(content_size), 0) FROM folders", -1, &q, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		*bytes = (uint64_t)sqlite3_column_int64(q, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_OK)
+		return mapix_error(MAPI_E_CALL_FAILED, "%s: reading the mailbox size: %s", path, sqlite3_errmsg(db));
+	return S_OK;
+}
+
+static HRESULT open_readonly(const char *path, sqlite3 **out)
+{
+	int rc = sqlite3_open_v2(path, out, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		HRESULT hr = mapix_error(MAPI_E_NOT_FOUND, "%s: %s", path, *out ? sqlite3_errmsg(*out) : "cannot open");
+		sqlite3_close(*out);
+		*out = NULL;
+		return hr;
+	}
+	sqlite3_busy_timeout(*out, LOCAL_BUSY_TIMEOUT_MS);
+	return S_OK;
+}
+
+HRESULT srv_mailbox_usage(srv_mailbox *mb, uint64_t *bytes)
+{
+	HRESULT hr = S_OK;
+	*bytes = 0;
+	pthread_mutex_lock(&mb->lock);
+	if (!mb->usage_db)
+		hr = open_readonly(mb->path, &mb->usage_db);
+	if (SUCCEEDED(hr))
+		hr = usage_query(mb->usage_db, mb->path, bytes);
+	pthread_mutex_unlock(&mb->lock);
+	return hr;
+}
+
+BOOL srv_mailbox_warn_once(srv_mailbox *mb, BOOL over)
+{
+	pthread_mutex_lock(&mb->lock);
+	BOOL first = over && !mb->warned;
+	mb->warned = over;
+	pthread_mutex_unlock(&mb->lock);
+	return first;
+}
+
+HRESULT srv_account_usage(const srv_account *a, uint64_t *bytes)
+{
+	sqlite3 *db = NULL;
+	*bytes = 0;
+	HRESULT hr = open_readonly(a->file, &db);
+	if (SUCCEEDED(hr))
+		hr = usage_query(db, a->file, bytes);
+	sqlite3_close(db);
+	return hr;
 }

@@ -54,7 +54,15 @@ typedef struct srv_config {
 	uint32_t max_rows;     /* rows per QueryRows */
 	uint32_t io_timeout_ms;
 	uint32_t max_accounts;
+	/* [quota]: defaults for mailboxes without their own (bytes, 0 = none) */
+	uint64_t quota_warning;
+	uint64_t quota_send;     /* refusal of saves by the mailbox's users */
+	uint64_t quota_receive;  /* refusal of deliveries (deliver logons) */
 } srv_config;
+
+/* Parses a size: digits with an optional K, M, G or T suffix (powers of
+ * 1024, optional trailing "B"/"iB"). FALSE for anything else. */
+BOOL srv_parse_size(const char *v, uint64_t *out);
 
 /* Reads the INI file at path (NULL: defaults only). Unknown keys are errors,
  * so typos do not pass silently; why receives the file, line and reason. */
@@ -91,6 +99,20 @@ BOOL srv_dir_has_grant(srv_directory *d, const char *mailbox, const char *grante
 BOOL srv_dir_has_any_grant(srv_directory *d, const char *mailbox, const char *grantee);
 /* Calls fn for every account, in name order. */
 HRESULT srv_dir_each(srv_directory *d, void (*fn)(const srv_account *a, void *ctx), void *ctx);
+/* The grants on one mailbox (NULL: on every mailbox), in mailbox order;
+ * free *out. */
+typedef struct srv_grant {
+	char mailbox[65];
+	char grantee[65];
+	char right[16];
+} srv_grant;
+HRESULT srv_dir_grants(srv_directory *d, const char *mailbox, srv_grant **out, size_t *count);
+/* A mailbox's own quotas in bytes (warning, send limit, receive limit):
+ * -1 where it has none (the [quota] default applies), 0 for "no limit". */
+HRESULT srv_dir_get_quota(srv_directory *d, const char *mailbox, int64_t values[3]);
+/* Sets the values whose bit (1 << index) is in which; -1 returns a value
+ * to the default. MAPI_E_NOT_FOUND for an unknown mailbox. */
+HRESULT srv_dir_set_quota(srv_directory *d, const char *mailbox, unsigned which, const int64_t values[3]);
 /* The DN of an account: /o=mapix/ou=<server>/cn=Recipients/cn=<name>. */
 void srv_dir_dn(srv_directory *d, const char *name, char *out, size_t cap);
 
@@ -123,6 +145,14 @@ const char *srv_mailbox_name(const srv_mailbox *mb);
 unsigned srv_mailbox_count(srv_server *s);
 /* Closes every open mailbox (shutdown). */
 void srv_mailbox_close_all(srv_server *s);
+/* The bytes of messages the mailbox holds (the sum of its folders'
+ * PR_MESSAGE_SIZE_EXTENDED): what quotas measure. */
+HRESULT srv_mailbox_usage(srv_mailbox *mb, uint64_t *bytes);
+/* The same for an account whose mailbox may not be open. */
+HRESULT srv_account_usage(const srv_account *a, uint64_t *bytes);
+/* Records whether the mailbox is past its warning threshold; TRUE when it
+ * just crossed it (so the warning is logged once per crossing). */
+BOOL srv_mailbox_warn_once(srv_mailbox *mb, BOOL over);
 /* Size in bytes and message count of a mailbox file (for the mailbox table). */
 void srv_mailbox_stats(const srv_account *a, uint64_t *size, uint32_t *items);
 
@@ -199,6 +229,7 @@ typedef struct srv_conn {
 	atomic_bool dead;        /* a write failed: the thread stops at the next frame */
 	BOOL greeted;            /* HELLO done (the first request must be HELLO) */
 	uint32_t next_free;      /* hint for the next free handle slot */
+	struct srv_backup *backup; /* a mailbox copy being streamed (backup.c) */
 } srv_conn;
 
 void srv_conn_ref(srv_conn *c);
@@ -240,6 +271,45 @@ HRESULT srv_rights_logon(srv_server *s, const srv_identity *who, const srv_accou
                          ULONG *access, const char **how);
 /* MAPI_E_NO_ACCESS (audited) unless the handle carries one of `need`. */
 HRESULT srv_rights_check(srv_conn *c, const srv_handle *h, ULONG need, const char *operation);
+
+/* ---- backup.c ------------------------------------------------------------------------------------------ */
+
+/* A consistent copy of a hosted mailbox in a private temporary file under
+ * <data_dir>/backups, made with the SQLite backup API from one read
+ * snapshot, in steps, so writers carry on meanwhile. */
+typedef struct srv_backup {
+	int fd;
+	char path[4200];
+	uint64_t size;
+	char mailbox[65];
+} srv_backup;
+
+HRESULT srv_backup_make(srv_server *s, const srv_account *a, srv_backup **out);
+/* Removes the temporary copy (NULL is fine). */
+void srv_backup_free(srv_backup *b);
+
+/* ---- quota.c ------------------------------------------------------------------------------------------ */
+
+typedef struct srv_quota {
+	uint64_t used;       /* bytes of messages now */
+	uint64_t warning, send, receive; /* thresholds in bytes, 0 = none */
+	unsigned defaults;   /* bit i: value i (warning, send, receive) is mapixd.conf's default */
+	ULONG state;         /* MAPIX_QUOTA_STATE_* */
+} srv_quota;
+
+struct srv_req;
+/* The quota of account a (mb: its open mailbox, or NULL). */
+HRESULT srv_quota_get(srv_server *s, const srv_account *a, srv_mailbox *mb, srv_quota *q);
+/* MAPI_E_STORE_FULL (audited) when the request's mailbox is at its limit,
+ * or (saving) when the message being saved would take it past; logs the
+ * crossing of the warning threshold once. */
+HRESULT srv_quota_check(struct srv_req *r, BOOL saving, const char *operation);
+/* Adds the quota properties to a store's GetProps result: fills PT_ERROR
+ * slots of a tag list, or (tags NULL) replaces *vals by a longer array;
+ * *old then receives the previous array, which the caller frees after the
+ * new one. */
+HRESULT srv_quota_store_props(struct srv_req *r, const SPropTagArray *tags, ULONG *n, LPSPropValue *vals,
+                              LPSPropValue *old);
 
 /* ---- dispatch.c -------------------------------------------------------------------------------------------- */
 
@@ -292,7 +362,7 @@ typedef struct srv_op {
 } srv_op;
 
 extern const srv_op srv_ops_conn[], srv_ops_prop[], srv_ops_store[], srv_ops_folder[], srv_ops_message[],
-	srv_ops_table[], srv_ops_stream[];
+	srv_ops_table[], srv_ops_stream[], srv_ops_admin[];
 
 #define SRV_K(k) (1u << (k))
 #define SRV_K_CONN 1u /* also on the connection (handle 0) */

@@ -25,7 +25,14 @@ typedef struct cli_mailbox {
 	const char *mailbox;
 	const char *server;
 	const char *profile;
+	int hosted;        /* set by cli_open_mailbox: an account of mapixd (server is its address) */
 } cli_mailbox;
+
+/* Whether the address names an account hosted by mapixd rather than a
+ * local file: --server was given, or (the default server) the value is a
+ * bare name that is no existing file while the default socket exists.
+ * Fills mb->server with the address and sets mb->hosted. */
+int cli_mailbox_is_hosted(cli_mailbox *mb);
 
 /* The option specs every mailbox-reading subcommand accepts; spread into an
  * option table with CLI_MAILBOX_OPTIONS(&mb). */
@@ -129,6 +136,12 @@ int cmd_store_ls(int argc, char **argv);
 int cmd_store_show(int argc, char **argv);
 int cmd_store_check(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
+int cmd_admin(int argc, char **argv);
+/* Parses a size: digits with an optional K, M, G or T suffix (powers of
+ * 1024). Returns 0 on success. */
+int cli_parse_size(const char *text, unsigned long long *out);
+/* "1.5M"-style rendering of a byte count into buf. */
+const char *cli_format_size(unsigned long long bytes, char *buf, size_t cap);
 /* Executes mapix-runas; returns only when it could not be run. */
 int cmd_runas(int argc, char **argv);
 

@@ -8,22 +8,29 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <mapix/mapixremote.h>
 #include <mapix/mapixstore.h>
 
 #include "cli.h"
 
 static void store_usage(FILE *out)
 {
-	fprintf(out, "usage: mapix store create --mailbox PATH\n"
-	             "       mapix store ls     --mailbox PATH [--folder PATH [--columns LIST] [--sort KEYS]\n"
+	fprintf(out, "usage: mapix store create MAILBOX\n"
+	             "       mapix store ls     MAILBOX [--folder PATH [--columns LIST] [--sort KEYS]\n"
 	             "                          [--where EXPR] [--limit N] [--associated] [--tsv]]\n"
-	             "       mapix store show   --mailbox PATH [--folder PATH [--index N] | --entryid HEX]\n"
+	             "       mapix store show   MAILBOX [--folder PATH [--index N] | --entryid HEX]\n"
 	             "                          [--recipients] [--attachments]\n"
-	             "       mapix store check  --mailbox PATH [--quiet]\n"
-	             "       mapix store backup --mailbox PATH DEST\n"
+	             "       mapix store check  MAILBOX [--quiet]\n"
+	             "       mapix store backup MAILBOX DEST\n"
 	             "\n"
-	             "A mailbox is --mailbox PATH (a local file) or --profile NAME (that profile's\n"
-	             "default store); --mailbox NAME --server ADDR (mapixd) is not available yet.\n"
+	             "MAILBOX is one of\n"
+	             "  --mailbox PATH                 a local mailbox file\n"
+	             "  --mailbox NAME [--server ADDR]  an account hosted by mapixd (ADDR: its socket;\n"
+	             "                                 default " MAPIX_DEFAULT_SERVER_SOCKET ")\n"
+	             "  --profile NAME                 that profile's default store\n"
+	             "For a hosted mailbox, create needs an administrator (it makes the account),\n"
+	             "check runs every MAPI check but not SQLite's integrity_check (the file is the\n"
+	             "server's), and backup needs an administrator (as 'mapix admin backup').\n"
 	             "See docs/cli.md.\n");
 }
 
@@ -43,6 +50,8 @@ static int store_create(int argc, char **argv)
 	struct stat st;
 	if (mb.mailbox && !mb.server && !mb.profile && stat(mb.mailbox, &st) == 0)
 		return cli_error("%s: already exists", mb.mailbox);
+	/* A hosted mailbox: an administrator makes the account (and its
+	 * mailbox) on the server, owned by the administrator's Unix user. */
 	LPMDB mdb = cli_open_mailbox(&mb, MDB_WRITE | MAPIX_STORE_CREATE, &rc);
 	if (!mdb)
 		return rc;
@@ -63,6 +72,16 @@ static int store_backup(int argc, char **argv)
 	free(pos);
 	if (!dest)
 		return cli_usage_error("store backup: give exactly one destination file");
+	if (!mb.profile && cli_mailbox_is_hosted(&mb)) {
+		/* The server makes the copy and streams it here (mapixremote.h). */
+		if (!mb.mailbox || !*mb.mailbox)
+			return cli_usage_error("store backup: --server needs --mailbox NAME");
+		HRESULT hr = MAPIXRemoteBackupMailbox(mb.server, mb.mailbox, dest);
+		if (FAILED(hr))
+			return cli_fail(dest, hr);
+		printf("backed up %s to %s\n", mb.mailbox, dest);
+		return CLI_EXIT_OK;
+	}
 	LPMDB mdb = cli_open_mailbox(&mb, 0, &rc);
 	if (!mdb)
 		return rc;

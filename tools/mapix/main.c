@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <mapix/mapiutil.h>
+#include <mapix/mapixremote.h>
 #include <mapix/mapixstore.h>
 
 #include "cli.h"
@@ -18,6 +21,7 @@ static const cli_command commands[] = {
 	{"store", "create, inspect, check and back up mailboxes", cmd_store},
 	{"profile", "create, list and configure MAPI profiles", cmd_profile},
 	{"runas", "run a command as another user (executes mapix-runas)", cmd_runas},
+	{"admin", "administer mapixd: accounts, grants, quotas, backups, status", cmd_admin},
 };
 
 static void usage(FILE *out)
@@ -186,10 +190,28 @@ static LPMDB open_profile_store(cli_mailbox *mb, ULONG flags, int *rc)
 	return mdb;
 }
 
-/* The one place that turns a mailbox address into an open store. mapixd
- * accounts (--mailbox NAME --server ADDR) are parsed today so that scripts
- * can be written against the final syntax; they answer with a clear "not
- * available yet" until the remote provider can be reached from here. */
+int cli_mailbox_is_hosted(cli_mailbox *mb)
+{
+	struct stat st;
+	if (mb->server) {
+		mb->hosted = 1;
+		return 1;
+	}
+	/* A bare name with no file of that name goes to the local mapixd, if
+	 * there is one; anything else stays a path, so a typo in a file name
+	 * still reads "no such mailbox". */
+	if (mb->mailbox && *mb->mailbox && !strchr(mb->mailbox, '/') && stat(mb->mailbox, &st) != 0 &&
+	    stat(MAPIX_DEFAULT_SERVER_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		mb->server = MAPIX_DEFAULT_SERVER_SOCKET;
+		mb->hosted = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* The one place that turns a mailbox address into an open store: a local
+ * file (MAPIXOpenLocalStore), an account of mapixd through the remote
+ * provider (MAPIXOpenRemoteStore), or a profile's default store. */
 LPMDB cli_open_mailbox(cli_mailbox *mb, ULONG flags, int *rc)
 {
 	LPMDB mdb = NULL;
@@ -215,12 +237,24 @@ LPMDB cli_open_mailbox(cli_mailbox *mb, ULONG flags, int *rc)
 		return open_profile_store(mb, flags, rc);
 	}
 	if (!mb->mailbox) {
-		cli_usage_error("no mailbox given (--mailbox PATH)");
+		if (mb->server)
+			cli_usage_error("--server %s: no mailbox given (--mailbox NAME)", mb->server);
+		else
+			cli_usage_error("no mailbox given (--mailbox PATH)");
 		return NULL;
 	}
-	if (mb->server) {
-		cli_usage_error("--server %s: mailboxes hosted by mapixd are not available yet", mb->server);
-		return NULL;
+	if (cli_mailbox_is_hosted(mb)) {
+		if (!*mb->mailbox || !*mb->server) {
+			cli_usage_error(!*mb->server ? "--server: empty address" : "--mailbox: empty account name");
+			return NULL;
+		}
+		hr = MAPIXOpenRemoteStore(mb->server, mb->mailbox, flags, &mdb);
+		if (FAILED(hr)) {
+			*rc = cli_fail(mb->mailbox, hr);
+			return NULL;
+		}
+		*rc = CLI_EXIT_OK;
+		return mdb;
 	}
 	if (!*mb->mailbox) {
 		cli_usage_error("--mailbox: empty path");
