@@ -54,10 +54,15 @@ static HRESULT op_getprops(srv_req *r)
 static HRESULT op_getproplist(srv_req *r)
 {
 	ULONG flags;
-	LPSPropTagArray tags = NULL;
+	LPSPropTagArray tags = NULL, old = NULL;
 	SRV_ARG(r, mapix_wire_get_u32(&r->in, &flags));
 	SRV_ARGS_END(r);
 	HRESULT hr = IMAPIProp_GetPropList(PROP(r), flags, &tags);
+	if (SUCCEEDED(hr) && r->h.kind == MPX_OBJ_STORE) {
+		HRESULT e = srv_quota_store_proplist(r, &tags, &old);
+		if (FAILED(e))
+			hr = e;
+	}
 	if (SUCCEEDED(hr)) {
 		HRESULT e = mapix_proto_put_tags(&r->out, tags);
 		if (FAILED(e))
@@ -65,6 +70,8 @@ static HRESULT op_getproplist(srv_req *r)
 	}
 	if (tags)
 		MAPIFreeBuffer(tags);
+	if (old)
+		MAPIFreeBuffer(old);
 	return hr;
 }
 

@@ -181,3 +181,28 @@ HRESULT srv_quota_store_props(srv_req *r, const SPropTagArray *tags, ULONG *n, L
 	*n = k;
 	return S_OK;
 }
+
+HRESULT srv_quota_store_proplist(srv_req *r, LPSPropTagArray *tags, LPSPropTagArray *old)
+{
+	*old = NULL;
+	if (!r->h.logon || !r->h.logon->mb || !*tags)
+		return S_OK;
+	LPSPropTagArray more = NULL;
+	HRESULT hr = MAPIAllocateBuffer(CbNewSPropTagArray((*tags)->cValues + N_QUOTA_TAGS), (LPVOID *)&more);
+	if (FAILED(hr))
+		return hr;
+	ULONG k = 0;
+	for (ULONG i = 0; i < (*tags)->cValues; i++) {
+		BOOL ours = FALSE;
+		for (size_t t = 0; t < N_QUOTA_TAGS; t++)
+			ours |= PROP_ID((*tags)->aulPropTag[i]) == PROP_ID(quota_tags[t]);
+		if (!ours)
+			more->aulPropTag[k++] = (*tags)->aulPropTag[i];
+	}
+	for (size_t t = 0; t < N_QUOTA_TAGS; t++)
+		more->aulPropTag[k++] = quota_tags[t];
+	more->cValues = k;
+	*old = *tags;
+	*tags = more;
+	return S_OK;
+}

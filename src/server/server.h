@@ -310,6 +310,9 @@ HRESULT srv_quota_check(struct srv_req *r, BOOL saving, const char *operation);
  * new one. */
 HRESULT srv_quota_store_props(struct srv_req *r, const SPropTagArray *tags, ULONG *n, LPSPropValue *vals,
                               LPSPropValue *old);
+/* The same for a store's GetPropList: *tags becomes a list with the quota
+ * tags, *old the previous one (caller frees both). */
+HRESULT srv_quota_store_proplist(struct srv_req *r, LPSPropTagArray *tags, LPSPropTagArray *old);
 
 /* ---- dispatch.c -------------------------------------------------------------------------------------------- */
 

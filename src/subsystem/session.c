@@ -15,9 +15,11 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <mapix/mapiutil.h>
+#include <mapix/mapixremote.h>
 
 #include "core/entryid.h"
 #include "core/error.h"
@@ -133,8 +135,20 @@ static HRESULT record_eid_edit(void *arg, mapix_profile *p)
 	return mapix_profile_set_props(p, &r->uid, 2, v);
 }
 
-/* Opens the store of provider section `uid` (logon flags as for OpenMsgStore). */
+/* Opens the store of provider section `sec` (logon flags as for
+ * OpenMsgStore); with an entry ID, the store it names through that
+ * provider (a mailbox other than the section's own, which is then not
+ * recorded as the section's store). */
+static HRESULT open_provider_eid(session *s, const mapix_profsect_data *sec, ULONG cbEntryID, LPENTRYID lpEntryID,
+                                 ULONG ulFlags, open_store **out);
+
 static HRESULT open_provider(session *s, const mapix_profsect_data *sec, ULONG ulFlags, open_store **out)
+{
+	return open_provider_eid(s, sec, 0, NULL, ulFlags, out);
+}
+
+static HRESULT open_provider_eid(session *s, const mapix_profsect_data *sec, ULONG cbEntryID, LPENTRYID lpEntryID,
+                                 ULONG ulFlags, open_store **out)
 {
 	char *dll = section_string(sec, PR_PROVIDER_DLL_NAME_A);
 	char *display = section_string(sec, PR_PROVIDER_DISPLAY_A);
@@ -163,7 +177,7 @@ static HRESULT open_provider(session *s, const mapix_profsect_data *sec, ULONG u
 	}
 	if (FAILED(hr = mapix_support_create(s->inst, s->profile_dir, s->profile, &sec->uid, &sup)))
 		goto fail;
-	hr = st->msp->lpVtbl->Logon(st->msp, sup, 0, NULL, 0, NULL, ulFlags, NULL, &cbsec, &sec_bytes, &err,
+	hr = st->msp->lpVtbl->Logon(st->msp, sup, 0, NULL, cbEntryID, lpEntryID, ulFlags, NULL, &cbsec, &sec_bytes, &err,
 	                            &st->mslogon, &st->mdb);
 	sup->lpVtbl->Release(sup);
 	if (err)
@@ -189,7 +203,9 @@ static HRESULT open_provider(session *s, const mapix_profsect_data *sec, ULONG u
 		st->cb_record_key = vals[1].Value.bin.cb < 16 ? vals[1].Value.bin.cb : 16;
 		memcpy(st->record_key, vals[1].Value.bin.lpb, st->cb_record_key);
 		struct record_eid r = {sec->uid, vals[0].Value.bin, vals[1].Value.bin};
-		if (!mapix_profsect_find_prop(sec, PR_ENTRYID) ||
+		if (lpEntryID)
+			; /* another mailbox through this provider: not the section's store */
+		else if (!mapix_profsect_find_prop(sec, PR_ENTRYID) ||
 		    mapix_profsect_find_prop(sec, PR_ENTRYID)->Value.bin.cb != r.eid.cb ||
 		    memcmp(mapix_profsect_find_prop(sec, PR_ENTRYID)->Value.bin.lpb, r.eid.lpb, r.eid.cb) != 0)
 			mapix_profile_update(s->profile_dir, s->profile, record_eid_edit, &r);
@@ -219,6 +235,40 @@ static BOOL is_default_store(const mapix_profsect_data *sec)
 {
 	LPSPropValue f = mapix_profsect_find_prop(sec, PR_RESOURCE_FLAGS);
 	return f && PROP_TYPE(f->ulPropTag) == PT_LONG && ((ULONG)f->Value.l & STATUS_DEFAULT_STORE);
+}
+
+/* The remote store section of the profile that should open the store
+ * entry ID eid: one whose own recorded mailbox is on the same server, else
+ * the first remote section; NULL when eid names no mailbox DN or the
+ * profile has no remote store. */
+static const mapix_profsect_data *remote_section_for(const mapix_profile *p, ULONG cb, LPENTRYID eid)
+{
+	char server[256], dn[512], other[256], other_dn[512];
+	const mapix_profsect_data *first = NULL;
+	if (FAILED(mapix_entryid_parse_store(cb, eid, server, sizeof server, dn, sizeof dn))) {
+		mapix_error_clear();
+		return NULL;
+	}
+	for (ULONG i = 0; i < p->cSections; i++) {
+		const mapix_profsect_data *sec = &p->sections[i];
+		if (!is_store_provider(sec))
+			continue;
+		char *dll = section_string(sec, PR_PROVIDER_DLL_NAME_A);
+		BOOL is_remote = dll && strcmp(dll, "mapix_remote") == 0;
+		free(dll);
+		if (!is_remote)
+			continue;
+		if (!first)
+			first = sec;
+		LPSPropValue own = mapix_profsect_find_prop(sec, PR_ENTRYID);
+		if (own && PROP_TYPE(own->ulPropTag) == PT_BINARY &&
+		    SUCCEEDED(mapix_entryid_parse_store(own->Value.bin.cb, (LPENTRYID)own->Value.bin.lpb, other, sizeof other,
+		                                        other_dn, sizeof other_dn)) &&
+		    strcasecmp(other, server) == 0)
+			return sec;
+	}
+	mapix_error_clear();
+	return first;
 }
 
 /* Opens the store named by lpEntryID (NULL: the default store). */
@@ -275,6 +325,18 @@ static HRESULT open_store_by_eid(session *s, ULONG cb, LPENTRYID eid, ULONG ulFl
 				return S_OK;
 			}
 			close_store_list(st);
+		}
+	}
+	if (!pick && eid) {
+		/* A store entry ID of a mailbox hosted by mapixd that is none of
+		 * the profile's own (IExchangeManageStore::CreateStoreEntryID, a
+		 * PR_STORE_ENTRYID of another mailbox): the profile's remote store
+		 * service opens it on its server, with the caller's rights. */
+		const mapix_profsect_data *remote = remote_section_for(p, cb, eid);
+		if (remote) {
+			hr = open_provider_eid(s, remote, cb, eid, ulFlags, out);
+			mapix_profile_free(p);
+			return hr;
 		}
 	}
 	if (!pick) {
