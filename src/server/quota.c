@@ -27,7 +27,8 @@
 #include "core/error.h"
 #include "server.h"
 
-HRESULT srv_quota_get(srv_server *s, const srv_account *a, srv_mailbox *mb, srv_quota *q)
+/* The thresholds only (no usage measured). */
+static HRESULT thresholds(srv_server *s, const srv_account *a, srv_quota *q)
 {
 	int64_t own[3];
 	const uint64_t defaults[3] = {s->cfg.quota_warning, s->cfg.quota_send, s->cfg.quota_receive};
@@ -44,7 +45,13 @@ HRESULT srv_quota_get(srv_server *s, const srv_account *a, srv_mailbox *mb, srv_
 			*slots[i] = (uint64_t)own[i];
 		}
 	}
-	hr = mb ? srv_mailbox_usage(mb, &q->used) : srv_account_usage(a, &q->used);
+	return S_OK;
+}
+
+/* Usage and state, the thresholds being known. */
+static HRESULT measure(const srv_account *a, srv_mailbox *mb, srv_quota *q)
+{
+	HRESULT hr = mb ? srv_mailbox_usage(mb, &q->used) : srv_account_usage(a, &q->used);
 	if (FAILED(hr))
 		return hr;
 	if (q->warning && q->used >= q->warning)
@@ -54,6 +61,12 @@ HRESULT srv_quota_get(srv_server *s, const srv_account *a, srv_mailbox *mb, srv_
 	if (q->receive && q->used >= q->receive)
 		q->state |= MAPIX_QUOTA_STATE_RECEIVE_PROHIBITED;
 	return S_OK;
+}
+
+HRESULT srv_quota_get(srv_server *s, const srv_account *a, srv_mailbox *mb, srv_quota *q)
+{
+	HRESULT hr = thresholds(s, a, q);
+	return FAILED(hr) ? hr : measure(a, mb, q);
 }
 
 /* The pending size of the message a SaveChanges is about to commit. */
@@ -78,11 +91,16 @@ HRESULT srv_quota_check(srv_req *r, BOOL saving, const char *operation)
 		return S_OK;
 	HRESULT hr = srv_dir_find(s->dir, l->mailbox, &a);
 	if (SUCCEEDED(hr))
-		hr = srv_quota_get(s, &a, l->mb, &q);
+		hr = thresholds(s, &a, &q);
 	if (FAILED(hr))
 		return hr;
 	BOOL delivery = (l->access & SRV_ACC_DELIVER) != 0;
 	uint64_t limit = delivery ? q.receive : q.send;
+	/* No threshold that concerns this save: nothing to measure. */
+	if (!limit && !q.warning)
+		return S_OK;
+	if (FAILED(hr = measure(&a, l->mb, &q)))
+		return hr;
 	uint64_t adding = saving ? pending_size(r->h.obj) : 0;
 	if (srv_mailbox_warn_once(l->mb, (q.state & MAPIX_QUOTA_STATE_WARNING) != 0))
 		srv_audit_log(s->audit, &r->conn->id, a.name, "QuotaWarning", S_OK);
