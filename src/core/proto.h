@@ -152,6 +152,9 @@ enum mapix_proto_op {
 	MPX_OP_STREAM_REVERT,
 	MPX_OP_STREAM_STAT,
 	MPX_OP_STREAM_CLONE,
+	/* Folder permissions: IExchangeModifyTable on a folder's PR_ACL_TABLE */
+	MPX_OP_ACL_GETTABLE = 160, /* folder: GetTable(flags) -> table */
+	MPX_OP_ACL_MODIFY,         /* folder: ModifyTable(flags, ROWLIST) */
 };
 
 /* Kinds of server objects, as the reply that creates a handle states them

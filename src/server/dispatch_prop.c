@@ -32,6 +32,8 @@ static HRESULT op_getprops(srv_req *r)
 	SRV_ARG(r, mapix_wire_get_u32(&r->in, &flags));
 	SRV_ARGS_END(r);
 	HRESULT hr = IMAPIProp_GetProps(PROP(r), tags, flags, &n, &vals);
+	if (SUCCEEDED(hr))
+		srv_acl_fix_props(&r->h, n, vals);
 	if (SUCCEEDED(hr)) {
 		HRESULT e = mapix_wire_put_props(&r->out, vals ? n : 0, vals);
 		if (FAILED(e))
@@ -68,6 +70,8 @@ static HRESULT op_setprops(srv_req *r)
 	SRV_ARG(r, mapix_proto_get_props(&r->in, &r->arena, &n, &vals));
 	SRV_ARG(r, mapix_wire_get_u8(&r->in, &want_problems));
 	SRV_ARGS_END(r);
+	if ((r->h.access & SRV_ACC_ACL) && srv_acl_touches_creator(n, vals, NULL))
+		return srv_acl_deny(r->conn, &r->h, "SetProps(creator)", "the creator identity is the server's to set");
 	HRESULT hr = IMAPIProp_SetProps(PROP(r), n, vals, want_problems ? &problems : NULL);
 	if (SUCCEEDED(hr))
 		return put_problems_free(r, problems);
@@ -82,6 +86,8 @@ static HRESULT op_deleteprops(srv_req *r)
 	SRV_ARG(r, mapix_proto_get_tags(&r->in, &r->arena, &tags));
 	SRV_ARG(r, mapix_wire_get_u8(&r->in, &want_problems));
 	SRV_ARGS_END(r);
+	if ((r->h.access & SRV_ACC_ACL) && srv_acl_touches_creator(0, NULL, tags))
+		return srv_acl_deny(r->conn, &r->h, "DeleteProps(creator)", "the creator identity is the server's to set");
 	HRESULT hr = IMAPIProp_DeleteProps(PROP(r), tags, want_problems ? &problems : NULL);
 	if (SUCCEEDED(hr))
 		return put_problems_free(r, problems);
@@ -115,9 +121,13 @@ static HRESULT op_openproperty(srv_req *r)
 	return FAILED(rhr) ? rhr : hr;
 }
 
-/* The destination object of a copy, by handle, which must allow writing. */
+/* The destination object of a copy, by handle, which must allow writing.
+ * A folder-permission logon copies messages and attachments only: a
+ * folder's or store's copy reaches everything below it. */
 static HRESULT copy_dest(srv_req *r, uint32_t id, srv_handle *dest, const char *op)
 {
+	if ((r->h.access & SRV_ACC_ACL) && r->h.kind != MPX_OBJ_MESSAGE && r->h.kind != MPX_OBJ_ATTACH)
+		return srv_acl_deny(r->conn, &r->h, op, "copies of folders reach what their ACLs may not grant");
 	HRESULT hr = srv_conn_get_handle(r->conn, id, SRV_K_PROP, dest);
 	if (hr == MAPI_E_INVALID_OBJECT)
 		hr = mapix_error(MAPI_E_INVALID_PARAMETER, "%s: the destination is not an object of this connection", op);
