@@ -116,7 +116,7 @@ static BOOL allows(const srv_handle *h, enum srv_acl_rule rule, const char **why
 	switch (h->kind) {
 	case MPX_OBJ_STORE:
 		*why = "it needs the mailbox itself, not a folder";
-		return rule == SRV_ACL_ANY || rule == SRV_ACL_READ;
+		return rule == SRV_ACL_ANY || rule == SRV_ACL_READ || rule == SRV_ACL_SELF;
 	case MPX_OBJ_FOLDER:
 		switch (rule) {
 		case SRV_ACL_ANY:

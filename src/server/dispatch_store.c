@@ -119,7 +119,7 @@ static HRESULT op_openentry(srv_req *r)
 		unk->lpVtbl->Release(unk);
 		return hr;
 	}
-	if (!(r->h.access & SRV_ACC_READ) && kind != MPX_OBJ_FOLDER) {
+	if (!(r->h.access & (SRV_ACC_READ | SRV_ACC_ACL)) && kind != MPX_OBJ_FOLDER) {
 		unk->lpVtbl->Release(unk);
 		srv_audit_log(r->conn->srv->audit, &r->conn->id, r->h.logon ? r->h.logon->mailbox : "",
 		              "OpenEntry(message)", MAPI_E_NO_ACCESS);
