@@ -511,6 +511,21 @@ static void author_work(job *j)
 	CHECK(j, open_eid(mdb, &mine_eid, MAPI_MODIFY, (LPUNKNOWN *)&again), S_OK);
 	if (again) {
 		CHECK(j, set_subject(again, "by the author, edited twice"), S_OK);
+		/* Nor can a copy carry a creator identity onto another message. */
+		LPMESSAGE other = new_message(j, shared, "copy target");
+		if (other) {
+			static const SizedSPropTagArray(1, creator) = {1, {PR_MAPIX_CREATOR_IDENTITY_W}};
+			CHECK(j, IMessage_CopyProps(again, (LPSPropTagArray)&creator, 0, NULL, &IID_IMessage, other, 0, NULL),
+			      MAPI_E_NO_ACCESS);
+			SBinary b;
+			bin e;
+			keep_eid(other, &e);
+			b.cb = e.cb;
+			b.lpb = e.lpb;
+			ENTRYLIST l = {1, &b};
+			IMessage_Release(other);
+			CHECK(j, IMAPIFolder_DeleteMessages(shared, &l, 0, NULL, 0), S_OK);
+		}
 		IMessage_Release(again);
 	}
 	/* The owner's message: read, not edited, not deleted. */

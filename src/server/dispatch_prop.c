@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <mapix/mapiutil.h>
+#include <mapix/mapixstore.h>
 
 #include "core/error.h"
 #include "server.h"
@@ -136,6 +137,23 @@ static HRESULT copy_dest(srv_req *r, uint32_t id, srv_handle *dest, const char *
 	return hr;
 }
 
+/* A folder-permission logon's CopyTo never carries the creator identity:
+ * copying its own onto another message would make that message its own. */
+static HRESULT exclude_creator(srv_req *r, LPSPropTagArray *exclude)
+{
+	ULONG n = *exclude ? (*exclude)->cValues : 0;
+	LPSPropTagArray t;
+	HRESULT hr = mapix_proto_arena_alloc(&r->arena, CbNewSPropTagArray(n + 1), (void **)&t);
+	if (FAILED(hr))
+		return hr;
+	t->cValues = n + 1;
+	for (ULONG i = 0; i < n; i++)
+		t->aulPropTag[i] = (*exclude)->aulPropTag[i];
+	t->aulPropTag[n] = PR_MAPIX_CREATOR_IDENTITY_W;
+	*exclude = t;
+	return S_OK;
+}
+
 static HRESULT op_copyto(srv_req *r)
 {
 	ULONG n_iids, flags, dest_id;
@@ -162,6 +180,8 @@ static HRESULT op_copyto(srv_req *r)
 		memcpy(iids, raw, n_iids * sizeof(GUID));
 	}
 	if ((flags & MAPI_MOVE) && FAILED(hr = srv_rights_check(r->conn, &r->h, SRV_ACC_WRITE, "CopyTo(move)")))
+		return hr;
+	if ((r->h.access & SRV_ACC_ACL) && FAILED(hr = exclude_creator(r, &exclude)))
 		return hr;
 	if (FAILED(hr = copy_dest(r, dest_id, &dest, "CopyTo")))
 		return hr;
@@ -192,6 +212,8 @@ static HRESULT op_copyprops(srv_req *r)
 	SRV_ARGS_END(r);
 	if ((flags & MAPI_MOVE) && FAILED(hr = srv_rights_check(r->conn, &r->h, SRV_ACC_WRITE, "CopyProps(move)")))
 		return hr;
+	if ((r->h.access & SRV_ACC_ACL) && srv_acl_touches_creator(0, NULL, include))
+		return srv_acl_deny(r->conn, &r->h, "CopyProps(creator)", "the creator identity is the server's to set");
 	if (FAILED(hr = copy_dest(r, dest_id, &dest, "CopyProps")))
 		return hr;
 	hr = IMAPIProp_CopyProps(PROP(r), include, 0, NULL, iid, dest.obj, flags, want_problems ? &problems : NULL);

@@ -9,6 +9,8 @@
  *   listener.c   the UNIX socket, peer identity (SO_PEERCRED) at connect
  *   conn.c       one client connection: its thread, frames, handle table
  *   rights.c     who may open which mailbox, and what each handle allows
+ *   acl.c        folder permissions: logons through folder ACLs, their checks
+ *   acl_rules.c  what each operation needs on a folder-permission handle
  *   audit.c      JSON audit lines for denials, with rotation by size
  *   dispatch*.c  the operations: decode arguments, check, call the store
  *   advise.c     pushed notifications: server-side advise sinks
