@@ -246,6 +246,7 @@ static void test_row_flags_and_misc(void **state)
 	assert_int_equal(ROW_REMOVE, 4);
 	assert_int_equal(ROW_EMPTY, 5);
 	assert_int_equal(ROWLIST_REPLACE, 1);
+	assert_int_equal(ACLTABLE_FREEBUSY, 2);
 	assert_int_equal(ST_ENABLED, 1);
 	assert_int_equal(ST_EXIT_LEVEL, 0x10);
 	assert_int_equal(MDB_LIMIT_PROHIBIT_SEND, 4);

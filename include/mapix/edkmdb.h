@@ -595,6 +595,12 @@ MAPIX_BEGIN_DECLS
 /* IExchangeModifyTable::ModifyTable ulFlags: replace the whole table. */
 #define ROWLIST_REPLACE ((ULONG)1)
 
+/* IExchangeModifyTable::GetTable and ModifyTable ulFlags on ACL tables:
+ * PR_MEMBER_RIGHTS includes frightsFreeBusySimple and
+ * frightsFreeBusyDetailed (without it they are masked out on read and
+ * kept as they were on write). */
+#define ACLTABLE_FREEBUSY ((ULONG)0x00000002)
+
 /* ROWENTRY.ulRowFlags */
 #define ROW_ADD ((ULONG)1)
 #define ROW_MODIFY ((ULONG)2)

@@ -70,6 +70,20 @@ DEFINE_GUID(IID_IMAPIXChangeJournal, 0x6d617078, 0x6a6f, 0x7572, 0x8e, 0x61, 0x6
 #define PR_MAPIX_STORE_PATH PROP_TAG(PT_TSTRING, 0x6004)
 /* In a local store's profile section: create the mailbox file when missing. */
 #define PR_MAPIX_STORE_CREATE PROP_TAG(PT_BOOLEAN, 0x6005)
+/* A row of a folder's ACL table (PR_ACL_TABLE): the member's identity,
+ * "user:NAME" (a Unix user, or uid:N, as mapixd names identities) or
+ * "account:NAME" (a mapixd account: whoever its Unix user is). ROW_ADD
+ * takes it instead of PR_MEMBER_ENTRYID (docs/store.md "Folder
+ * permissions"). */
+#define PR_MAPIX_MEMBER_IDENTITY_A PROP_TAG(PT_STRING8, 0x6022)
+#define PR_MAPIX_MEMBER_IDENTITY_W PROP_TAG(PT_UNICODE, 0x6022)
+#define PR_MAPIX_MEMBER_IDENTITY PROP_TAG(PT_TSTRING, 0x6022)
+/* On a message created through mapixd: the identity that created it, in
+ * the same form; what frightsEditOwned and frightsDeleteOwned test. Set by
+ * the server, never by a client with folder permissions only. */
+#define PR_MAPIX_CREATOR_IDENTITY_A PROP_TAG(PT_STRING8, 0x6023)
+#define PR_MAPIX_CREATOR_IDENTITY_W PROP_TAG(PT_UNICODE, 0x6023)
+#define PR_MAPIX_CREATOR_IDENTITY PROP_TAG(PT_TSTRING, 0x6023)
 
 #include <mapix/mapixstoreinterfaces.h>
 

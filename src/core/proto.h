@@ -162,6 +162,9 @@ enum mapix_proto_op {
 	MPX_OP_ADMIN_BACKUP_BEGIN = 170,
 	MPX_OP_ADMIN_BACKUP_READ = 171,
 	MPX_OP_ADMIN_BACKUP_END = 172,
+	/* Folder permissions: IExchangeModifyTable on a folder's PR_ACL_TABLE */
+	MPX_OP_ACL_GETTABLE = 160, /* folder: GetTable(flags) -> table */
+	MPX_OP_ACL_MODIFY,         /* folder: ModifyTable(flags, ROWLIST) */
 };
 
 /* Kinds of server objects, as the reply that creates a handle states them

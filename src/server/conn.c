@@ -114,6 +114,14 @@ HRESULT srv_conn_add_handle(srv_conn *c, LPUNKNOWN obj, BYTE kind, ULONG access,
 	return S_OK;
 }
 
+void srv_conn_set_handle_acl(srv_conn *c, uint32_t id, const srv_acl_state *acl)
+{
+	pthread_mutex_lock(&c->lock);
+	if (id && id < c->n_slots && c->handles[id].obj)
+		c->handles[id].acl = *acl;
+	pthread_mutex_unlock(&c->lock);
+}
+
 HRESULT srv_conn_get_handle(srv_conn *c, uint32_t id, unsigned kinds, srv_handle *out)
 {
 	HRESULT hr = S_OK;

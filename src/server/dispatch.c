@@ -66,6 +66,13 @@ HRESULT srv_reply_object(srv_req *r, LPUNKNOWN obj, BYTE kind, ULONG access)
 	HRESULT hr = srv_conn_add_handle(r->conn, obj, kind, access, r->h.logon, &id);
 	if (FAILED(hr))
 		return hr;
+	/* Folder-permission handles: what the new object may do follows from
+	 * the object it came from, unless the handler worked it out. */
+	if (access & SRV_ACC_ACL) {
+		srv_acl_state acl = r->child_set ? r->child : r->h.acl;
+		acl.hier = r->child_set ? r->child.hier : 0;
+		srv_conn_set_handle_acl(r->conn, id, &acl);
+	}
 	if (FAILED(hr = mapix_wire_put_u8(&r->out, kind)) || FAILED(hr = mapix_wire_put_u32(&r->out, id)))
 		srv_conn_release_handle(r->conn, id);
 	return hr;
@@ -109,6 +116,7 @@ static HRESULT open_mailbox(srv_req *r, const srv_account *a, ULONG flags, ULONG
 	snprintf(l->mailbox, sizeof l->mailbox, "%s", a->name);
 	l->access = access;
 	l->how = how;
+	srv_acl_fill_ids(s, &r->conn->id, l);
 	if (FAILED(hr = srv_mailbox_acquire(s, a, &l->mb))) {
 		free(l);
 		return hr;
@@ -116,8 +124,8 @@ static HRESULT open_mailbox(srv_req *r, const srv_account *a, ULONG flags, ULONG
 	/* MAPI_BEST_ACCESS takes writing when the rights allow it; a deliver
 	 * logon writes new messages, so it needs the read-write logon too. */
 	BOOL writable = (flags & MDB_WRITE) || ((flags & MAPI_BEST_ACCESS) && (access & SRV_ACC_WRITE)) ||
-	                (access & SRV_ACC_DELIVER);
-	if (!(access & (SRV_ACC_WRITE | SRV_ACC_DELIVER)) && (flags & MDB_WRITE)) {
+	                (access & (SRV_ACC_DELIVER | SRV_ACC_ACL));
+	if (!(access & (SRV_ACC_WRITE | SRV_ACC_DELIVER | SRV_ACC_ACL)) && (flags & MDB_WRITE)) {
 		srv_logon_unref(l);
 		return mapix_error(MAPI_E_NO_ACCESS, "mapixd: mailbox %s cannot be opened for writing", a->name);
 	}
@@ -334,8 +342,9 @@ static const srv_op release_op = {MPX_OP_RELEASE, op_release, ~0u, 0, "Release"}
 
 static const srv_op *find_op(uint32_t op)
 {
-	static const srv_op *const tables[] = {srv_ops_conn,   srv_ops_prop,  srv_ops_store, srv_ops_folder,
-	                                       srv_ops_message, srv_ops_table, srv_ops_stream, srv_ops_admin};
+	static const srv_op *const tables[] = {srv_ops_conn,    srv_ops_prop,  srv_ops_store, srv_ops_folder,
+	                                       srv_ops_message, srv_ops_table, srv_ops_stream, srv_ops_admin,
+	                                       srv_ops_acl};
 	if (op == MPX_OP_RELEASE)
 		return &release_op;
 	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
@@ -373,7 +382,8 @@ BOOL srv_dispatch(srv_conn *c, BOOL oneway, const BYTE *payload, size_t cb, MAPI
 	} else if (o == &release_op) {
 		hr = o->fn(&r);
 	} else if (SUCCEEDED(hr = srv_conn_get_handle(c, r.handle_id, o->kinds, &r.h)) &&
-	           SUCCEEDED(hr = srv_rights_check(c, &r.h, o->need, o->name))) {
+	           SUCCEEDED(hr = (r.h.access & SRV_ACC_ACL) ? srv_acl_check(c, &r.h, srv_acl_rule_of(o->op), o->name)
+	                                                      : srv_rights_check(c, &r.h, o->need, o->name))) {
 		hr = o->fn(&r);
 	}
 	BOOL keep = !r.bad;

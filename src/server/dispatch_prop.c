@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <mapix/mapiutil.h>
+#include <mapix/mapixstore.h>
 
 #include "core/error.h"
 #include "server.h"
@@ -39,6 +40,8 @@ static HRESULT op_getprops(srv_req *r)
 		if (FAILED(e))
 			hr = e;
 	}
+	if (SUCCEEDED(hr))
+		srv_acl_fix_props(&r->h, n, vals);
 	if (SUCCEEDED(hr)) {
 		HRESULT e = mapix_wire_put_props(&r->out, vals ? n : 0, vals);
 		if (FAILED(e))
@@ -84,6 +87,8 @@ static HRESULT op_setprops(srv_req *r)
 	SRV_ARG(r, mapix_proto_get_props(&r->in, &r->arena, &n, &vals));
 	SRV_ARG(r, mapix_wire_get_u8(&r->in, &want_problems));
 	SRV_ARGS_END(r);
+	if ((r->h.access & SRV_ACC_ACL) && srv_acl_touches_creator(n, vals, NULL))
+		return srv_acl_deny(r->conn, &r->h, "SetProps(creator)", "the creator identity is the server's to set");
 	HRESULT hr = IMAPIProp_SetProps(PROP(r), n, vals, want_problems ? &problems : NULL);
 	if (SUCCEEDED(hr))
 		return put_problems_free(r, problems);
@@ -98,6 +103,8 @@ static HRESULT op_deleteprops(srv_req *r)
 	SRV_ARG(r, mapix_proto_get_tags(&r->in, &r->arena, &tags));
 	SRV_ARG(r, mapix_wire_get_u8(&r->in, &want_problems));
 	SRV_ARGS_END(r);
+	if ((r->h.access & SRV_ACC_ACL) && srv_acl_touches_creator(0, NULL, tags))
+		return srv_acl_deny(r->conn, &r->h, "DeleteProps(creator)", "the creator identity is the server's to set");
 	HRESULT hr = IMAPIProp_DeleteProps(PROP(r), tags, want_problems ? &problems : NULL);
 	if (SUCCEEDED(hr))
 		return put_problems_free(r, problems);
@@ -136,15 +143,36 @@ static HRESULT op_openproperty(srv_req *r)
 	return FAILED(rhr) ? rhr : hr;
 }
 
-/* The destination object of a copy, by handle, which must allow writing. */
+/* The destination object of a copy, by handle, which must allow writing.
+ * A folder-permission logon copies messages and attachments only: a
+ * folder's or store's copy reaches everything below it. */
 static HRESULT copy_dest(srv_req *r, uint32_t id, srv_handle *dest, const char *op)
 {
+	if ((r->h.access & SRV_ACC_ACL) && r->h.kind != MPX_OBJ_MESSAGE && r->h.kind != MPX_OBJ_ATTACH)
+		return srv_acl_deny(r->conn, &r->h, op, "copies of folders reach what their ACLs may not grant");
 	HRESULT hr = srv_conn_get_handle(r->conn, id, SRV_K_PROP, dest);
 	if (hr == MAPI_E_INVALID_OBJECT)
 		hr = mapix_error(MAPI_E_INVALID_PARAMETER, "%s: the destination is not an object of this connection", op);
 	if (SUCCEEDED(hr) && FAILED(hr = srv_rights_check(r->conn, dest, SRV_ACC_WRITE, op)))
 		srv_handle_put(dest);
 	return hr;
+}
+
+/* A folder-permission logon's CopyTo never carries the creator identity:
+ * copying its own onto another message would make that message its own. */
+static HRESULT exclude_creator(srv_req *r, LPSPropTagArray *exclude)
+{
+	ULONG n = *exclude ? (*exclude)->cValues : 0;
+	LPSPropTagArray t;
+	HRESULT hr = mapix_proto_arena_alloc(&r->arena, CbNewSPropTagArray(n + 1), (void **)&t);
+	if (FAILED(hr))
+		return hr;
+	t->cValues = n + 1;
+	for (ULONG i = 0; i < n; i++)
+		t->aulPropTag[i] = (*exclude)->aulPropTag[i];
+	t->aulPropTag[n] = PR_MAPIX_CREATOR_IDENTITY_W;
+	*exclude = t;
+	return S_OK;
 }
 
 static HRESULT op_copyto(srv_req *r)
@@ -173,6 +201,8 @@ static HRESULT op_copyto(srv_req *r)
 		memcpy(iids, raw, n_iids * sizeof(GUID));
 	}
 	if ((flags & MAPI_MOVE) && FAILED(hr = srv_rights_check(r->conn, &r->h, SRV_ACC_WRITE, "CopyTo(move)")))
+		return hr;
+	if ((r->h.access & SRV_ACC_ACL) && FAILED(hr = exclude_creator(r, &exclude)))
 		return hr;
 	if (FAILED(hr = copy_dest(r, dest_id, &dest, "CopyTo")))
 		return hr;
@@ -203,6 +233,8 @@ static HRESULT op_copyprops(srv_req *r)
 	SRV_ARGS_END(r);
 	if ((flags & MAPI_MOVE) && FAILED(hr = srv_rights_check(r->conn, &r->h, SRV_ACC_WRITE, "CopyProps(move)")))
 		return hr;
+	if ((r->h.access & SRV_ACC_ACL) && srv_acl_touches_creator(0, NULL, include))
+		return srv_acl_deny(r->conn, &r->h, "CopyProps(creator)", "the creator identity is the server's to set");
 	if (FAILED(hr = copy_dest(r, dest_id, &dest, "CopyProps")))
 		return hr;
 	hr = IMAPIProp_CopyProps(PROP(r), include, 0, NULL, iid, dest.obj, flags, want_problems ? &problems : NULL);

@@ -15,6 +15,7 @@
 
 #include "core/entryid.h"
 #include "core/error.h"
+#include "core/folder_rights.h"
 #include "server.h"
 
 #define STORE(r) ((LPMDB)(r)->h.obj)
@@ -54,6 +55,50 @@ static HRESULT op_compare(srv_req *r)
 	return hr;
 }
 
+/* A folder-permission logon opens a folder it may see, and a message of a
+ * folder whose items it may read (or a message it created). The new
+ * handle carries that folder's rights. */
+static HRESULT acl_open_entry(srv_req *r, ULONG cb, const BYTE *eid, BYTE kind, LPUNKNOWN unk)
+{
+	enum mapix_entryid_kind ek = MAPIX_EID_UNKNOWN;
+	GUID guid;
+	uint64_t fid = 0, mid = 0;
+	ULONG rights = 0;
+	srv_acl_state st;
+	memset(&st, 0, sizeof st);
+	if (cb == 0 || !eid) {
+		/* The root folder (OpenEntry with no entry ID). */
+		LPSPropValue v = NULL;
+		HRESULT hr = HrGetOneProp((LPMAPIPROP)unk, PR_ENTRYID, &v);
+		if (FAILED(hr))
+			return hr;
+		hr = mapix_entryid_parse(v->Value.bin.cb, (const ENTRYID *)v->Value.bin.lpb, &ek, &guid, &fid, &mid);
+		MAPIFreeBuffer(v);
+		if (FAILED(hr))
+			return hr;
+	} else if (FAILED(mapix_entryid_parse(cb, (const ENTRYID *)eid, &ek, &guid, &fid, &mid))) {
+		return srv_acl_deny(r->conn, &r->h, "OpenEntry", "not an entry ID of this mailbox");
+	}
+	HRESULT hr = srv_acl_folder_rights(r->h.logon, fid, &rights);
+	if (FAILED(hr))
+		return hr;
+	st.frights = rights;
+	if (kind == MPX_OBJ_FOLDER) {
+		if (!mapix_frights_allows(rights, MAPIX_FOP_SEE, FALSE))
+			return srv_acl_deny(r->conn, &r->h, "OpenEntry(folder)", "the folder is not visible to it");
+	} else if (kind == MPX_OBJ_MESSAGE) {
+		st.owned = (BYTE)srv_acl_owns(r->h.logon, (LPMESSAGE)unk);
+		if (!st.owned && !mapix_frights_allows(rights, MAPIX_FOP_READ_ITEMS, FALSE))
+			return srv_acl_deny(r->conn, &r->h, "OpenEntry(message)", "it may not read the folder's items");
+		/* Changes are checked when they are made (SetProps, SaveChanges ...). */
+	} else {
+		return srv_acl_deny(r->conn, &r->h, "OpenEntry", "only folders and messages");
+	}
+	r->child = st;
+	r->child_set = TRUE;
+	return S_OK;
+}
+
 static HRESULT op_openentry(srv_req *r)
 {
 	ULONG cb, flags, type = 0;
@@ -70,7 +115,11 @@ static HRESULT op_openentry(srv_req *r)
 	if (FAILED(hr))
 		return hr;
 	BYTE kind = srv_kind_of(unk);
-	if (!(r->h.access & SRV_ACC_READ) && kind != MPX_OBJ_FOLDER) {
+	if ((r->h.access & SRV_ACC_ACL) && FAILED(hr = acl_open_entry(r, cb, eid, kind, unk))) {
+		unk->lpVtbl->Release(unk);
+		return hr;
+	}
+	if (!(r->h.access & (SRV_ACC_READ | SRV_ACC_ACL)) && kind != MPX_OBJ_FOLDER) {
 		unk->lpVtbl->Release(unk);
 		srv_audit_log(r->conn->srv->audit, &r->conn->id, r->h.logon ? r->h.logon->mailbox : "",
 		              "OpenEntry(message)", MAPI_E_NO_ACCESS);

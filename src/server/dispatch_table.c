@@ -130,7 +130,26 @@ static HRESULT op_restrict(srv_req *r)
 	SRV_ARG(r, mapix_proto_get_restriction(&r->in, &r->arena, &res));
 	SRV_ARG(r, mapix_wire_get_u32(&r->in, &flags));
 	SRV_ARGS_END(r);
-	return IMAPITable_Restrict(TABLE(r), res, flags);
+	if (!r->h.acl.hier)
+		return IMAPITable_Restrict(TABLE(r), res, flags);
+	/* A folder-permission logon's hierarchy table keeps hiding the folders
+	 * it may not see, whatever the client restricts it to (acl.c). */
+	LPSRestriction hide = NULL;
+	HRESULT hr = srv_acl_hidden_folders(r->h.logon, &hide);
+	if (FAILED(hr))
+		return hr;
+	if (!hide)
+		return IMAPITable_Restrict(TABLE(r), res, flags);
+	SRestriction both[2], and_res;
+	and_res.rt = RES_AND;
+	and_res.res.resAnd.cRes = 2;
+	and_res.res.resAnd.lpRes = both;
+	both[0] = *hide;
+	if (res)
+		both[1] = *res;
+	hr = IMAPITable_Restrict(TABLE(r), res ? &and_res : hide, flags);
+	MAPIFreeBuffer(hide);
+	return hr;
 }
 
 static HRESULT op_createbookmark(srv_req *r)

@@ -7,7 +7,10 @@
  *   - OPENSTORE_USE_ADMIN_PRIVILEGE with an "admin" grant on the mailbox,
  *     or as an administrator of mapixd.conf: acts as the owner;
  *   - a "deliver" grant: a deliver-only logon (open folders, create and
- *     save new messages in them, NotifyNewMail — read nothing else).
+ *     save new messages in them, NotifyNewMail — read nothing else);
+ *   - a right granted by some folder's ACL (explicitly or to the default
+ *     member): a folder-permission logon, whose every handle is checked
+ *     against the ACL of the folder it belongs to (acl.c).
  * Nothing else opens a mailbox: not root, not an administrator without
  * OPENSTORE_USE_ADMIN_PRIVILEGE. Each handle then carries SRV_ACC_* bits,
  * and every operation states the bits it needs (dispatch tables), so the
@@ -39,6 +42,17 @@ HRESULT srv_rights_logon(srv_server *s, const srv_identity *who, const srv_accou
 	} else if (srv_dir_has_grant(s->dir, a->name, who->name, MAPIX_GRANT_DELIVER)) {
 		*access = SRV_ACC_DELIVER;
 		*how = "deliver";
+	} else {
+		/* As on Exchange: an identity some folder's ACL grants a right
+		 * opens the mailbox, and reaches only those folders (acl.c). */
+		BOOL any = FALSE;
+		HRESULT hr = srv_acl_grants_any(s, who, a, &any);
+		if (FAILED(hr))
+			return hr;
+		if (any) {
+			*access = SRV_ACC_ACL;
+			*how = "folder permissions";
+		}
 	}
 	if (*access)
 		return S_OK;
@@ -51,6 +65,10 @@ HRESULT srv_rights_logon(srv_server *s, const srv_identity *who, const srv_accou
 
 HRESULT srv_rights_check(srv_conn *c, const srv_handle *h, ULONG need, const char *operation)
 {
+	if (need && (h->access & SRV_ACC_ACL))
+		return srv_acl_check(c, h, (need & SRV_ACC_WRITE) ? SRV_ACL_WRITE : (need & SRV_ACC_READ) ? SRV_ACL_READ
+		                                                                                          : SRV_ACL_DENY,
+		                     operation);
 	if (!need || (h->access & need))
 		return S_OK;
 	srv_audit_log(c->srv->audit, &c->id, h->logon ? h->logon->mailbox : "", operation, MAPI_E_NO_ACCESS);

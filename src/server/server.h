@@ -9,6 +9,8 @@
  *   listener.c   the UNIX socket, peer identity (SO_PEERCRED) at connect
  *   conn.c       one client connection: its thread, frames, handle table
  *   rights.c     who may open which mailbox, and what each handle allows
+ *   acl.c        folder permissions: logons through folder ACLs, their checks
+ *   acl_rules.c  what each operation needs on a folder-permission handle
  *   audit.c      JSON audit lines for denials, with rotation by size
  *   dispatch*.c  the operations: decode arguments, check, call the store
  *   advise.c     pushed notifications: server-side advise sinks
@@ -197,6 +199,7 @@ HRESULT srv_peer_identity(srv_server *s, int fd, srv_identity *id);
 #define SRV_ACC_READ 0x1
 #define SRV_ACC_WRITE 0x2
 #define SRV_ACC_DELIVER 0x4 /* deliver-only logon: create messages in folders */
+#define SRV_ACC_ACL 0x8     /* folder-permission logon: each handle checks its folder's ACL (acl.c) */
 
 /* A mailbox as one connection opened it. */
 typedef struct srv_logon {
@@ -204,14 +207,29 @@ typedef struct srv_logon {
 	srv_mailbox *mb;
 	char mailbox[65];
 	ULONG access;        /* SRV_ACC_* of the store handle */
-	const char *how;     /* "owner", "full access", "admin privilege", "deliver" */
+	const char *how;     /* "owner", "full access", "admin privilege", "deliver", "folder permissions" */
+	/* The identity as ACL members name it: "user:NAME", and
+	 * "account:NAME" when the identity's Unix user owns an account. */
+	char ids[2][80];
+	unsigned n_ids;
 } srv_logon;
+
+/* What a handle of a folder-permission logon may do (acl.c): the rights
+ * of the folder it belongs to, and for messages (and their attachments,
+ * tables and streams) whether the caller created the message. */
+typedef struct srv_acl_state {
+	ULONG frights;       /* PR_MEMBER_RIGHTS bits on the handle's folder */
+	BYTE owned;          /* message created by this identity (PR_MAPIX_CREATOR_IDENTITY) */
+	BYTE is_new;         /* message created through this handle, not saved by anyone else */
+	BYTE hier;           /* hierarchy table: invisible folders are filtered out */
+} srv_acl_state;
 
 typedef struct srv_handle {
 	LPUNKNOWN obj;       /* NULL: free slot */
 	BYTE kind;           /* MPX_OBJ_* */
 	ULONG access;        /* SRV_ACC_* */
 	srv_logon *logon;
+	srv_acl_state acl;   /* SRV_ACC_ACL handles */
 } srv_handle;
 
 typedef struct srv_conn {
@@ -241,6 +259,8 @@ void srv_conn_send_event(srv_conn *c, const void *payload, size_t cb);
 /* Adds a handle for obj (the handle takes the reference). Fails with
  * MAPI_E_NOT_ENOUGH_RESOURCES beyond max_handles, releasing obj. */
 HRESULT srv_conn_add_handle(srv_conn *c, LPUNKNOWN obj, BYTE kind, ULONG access, srv_logon *logon, uint32_t *id);
+/* Sets the ACL state of a live handle. */
+void srv_conn_set_handle_acl(srv_conn *c, uint32_t id, const srv_acl_state *acl);
 /* A referenced copy of handle id of the given kinds (bit (1 << kind)). */
 HRESULT srv_conn_get_handle(srv_conn *c, uint32_t id, unsigned kinds, srv_handle *out);
 void srv_handle_put(srv_handle *h);
@@ -269,7 +289,9 @@ void srv_advise_remove_all(srv_conn *c);
  * logon's access and description, or returns MAPI_E_NO_ACCESS (audited). */
 HRESULT srv_rights_logon(srv_server *s, const srv_identity *who, const srv_account *a, ULONG open_flags,
                          ULONG *access, const char **how);
-/* MAPI_E_NO_ACCESS (audited) unless the handle carries one of `need`. */
+/* MAPI_E_NO_ACCESS (audited) unless the handle carries one of `need`. On
+ * a folder-permission handle, SRV_ACC_READ and SRV_ACC_WRITE are checked
+ * against its folder's rights (srv_acl_check with SRV_ACL_READ/WRITE). */
 HRESULT srv_rights_check(srv_conn *c, const srv_handle *h, ULONG need, const char *operation);
 
 /* ---- backup.c ------------------------------------------------------------------------------------------ */
@@ -314,6 +336,52 @@ HRESULT srv_quota_store_props(struct srv_req *r, const SPropTagArray *tags, ULON
  * tags, *old the previous one (caller frees both). */
 HRESULT srv_quota_store_proplist(struct srv_req *r, LPSPropTagArray *tags, LPSPropTagArray *old);
 
+/* ---- acl.c: folder permissions ---------------------------------------------------------------------- */
+
+/* What an operation needs on a handle of a folder-permission logon; the
+ * meaning depends on the handle's kind (acl.c explains each). The zero
+ * value refuses: an operation nobody classified is not open to such
+ * logons. */
+enum srv_acl_rule {
+	SRV_ACL_DENY = 0,
+	SRV_ACL_ANY,        /* no folder right needed (the handle was checked when made) */
+	SRV_ACL_READ,       /* store: yes; folder: see it; message: read it */
+	SRV_ACL_WRITE,      /* store: no; folder: administer it; message: edit it */
+	SRV_ACL_ITEMS,      /* folder: read its items */
+	SRV_ACL_CREATE,     /* folder: create items */
+	SRV_ACL_EDIT_ANY,   /* folder: edit any item */
+	SRV_ACL_SUBFOLDER,  /* folder: create subfolders */
+	SRV_ACL_ADMIN,      /* folder: administer (properties, ACL, delete) */
+	SRV_ACL_SELF,       /* the handler checks */
+};
+
+/* Fills the ACL member identities of a logon for `who`. */
+void srv_acl_fill_ids(srv_server *s, const srv_identity *who, srv_logon *l);
+/* Whether some folder of the account's mailbox grants `who` a right. */
+HRESULT srv_acl_grants_any(srv_server *s, const srv_identity *who, const srv_account *a, BOOL *any);
+/* The rights of the logon's identity on folder fid. */
+HRESULT srv_acl_folder_rights(srv_logon *l, uint64_t fid, ULONG *rights);
+/* What operation op needs on a folder-permission handle (SRV_ACL_DENY for
+ * every operation not listed: new operations stay closed to such logons
+ * until someone decides). */
+enum srv_acl_rule srv_acl_rule_of(uint32_t op);
+/* MAPI_E_NO_ACCESS (audited) unless the rule allows the operation on h. */
+HRESULT srv_acl_check(srv_conn *c, const srv_handle *h, enum srv_acl_rule rule, const char *operation);
+/* Denies with MAPI_E_NO_ACCESS and one audit line. */
+HRESULT srv_acl_deny(srv_conn *c, const srv_handle *h, const char *operation, const char *why);
+/* Whether a message object was created by the logon's identity. */
+BOOL srv_acl_owns(srv_logon *l, LPMESSAGE msg);
+/* Records the creator identity on a new message. */
+HRESULT srv_acl_set_creator(srv_logon *l, LPMESSAGE msg);
+/* A restriction hiding the folders the logon may not see, for its
+ * hierarchy tables (NULL when it sees every folder); MAPIFreeBuffer it. */
+HRESULT srv_acl_hidden_folders(srv_logon *l, LPSRestriction *out);
+/* GetProps replies of folder-permission handles: PR_RIGHTS is the caller's. */
+void srv_acl_fix_props(const srv_handle *h, ULONG n, LPSPropValue vals);
+/* TRUE when a client of a folder-permission logon tries to set the
+ * creator identity (the server's alone). */
+BOOL srv_acl_touches_creator(ULONG n, const SPropValue *vals, const SPropTagArray *tags);
+
 /* ---- dispatch.c -------------------------------------------------------------------------------------------- */
 
 /* One request being served. */
@@ -326,6 +394,10 @@ typedef struct srv_req {
 	mapix_proto_arena arena;
 	MAPIXWIREBUF out;        /* the reply's outputs */
 	BOOL bad;                /* malformed request: the connection ends */
+	/* The ACL state srv_reply_object gives a new handle: the request
+	 * handle's, unless the handler sets child (child_set). */
+	srv_acl_state child;
+	BOOL child_set;
 } srv_req;
 
 /* Serves one request payload; *reply receives the reply payload (or is
@@ -366,6 +438,8 @@ typedef struct srv_op {
 
 extern const srv_op srv_ops_conn[], srv_ops_prop[], srv_ops_store[], srv_ops_folder[], srv_ops_message[],
 	srv_ops_table[], srv_ops_stream[], srv_ops_admin[];
+
+	srv_ops_table[], srv_ops_stream[], srv_ops_acl[];
 
 #define SRV_K(k) (1u << (k))
 #define SRV_K_CONN 1u /* also on the connection (handle 0) */

@@ -12,6 +12,7 @@
 #include "core/entryid.h"
 #include "core/error.h"
 #include "local.h"
+#include "local-acl.h"
 #include "local-message.h"
 #include "local-schema.h"
 #include "local-table.h"
@@ -190,6 +191,7 @@ static const ULONG folder_computed[] = {
 	PR_PREDECESSOR_CHANGE_LIST, PR_OBJECT_TYPE, PR_FOLDER_TYPE, PR_CONTENT_COUNT, PR_CONTENT_UNREAD,
 	PR_ASSOC_CONTENT_COUNT, PR_SUBFOLDERS, PR_FOLDER_CHILD_COUNT, PR_ACCESS, PR_ACCESS_LEVEL, PR_CREATION_TIME,
 	PR_LAST_MODIFICATION_TIME, PR_MESSAGE_SIZE_EXTENDED, PR_STORE_RECORD_KEY, PR_STORE_ENTRYID, PR_MAPPING_SIGNATURE,
+	PR_RIGHTS,
 };
 
 static HRESULT binary_value(LPSPropValue out, ULONG tag, const void *data, ULONG cb, LPVOID root)
@@ -282,6 +284,13 @@ static HRESULT folder_computed_prop(local_object *o, ULONG tag, LPVOID root, LPS
 	case PROP_ID(PR_ACCESS):
 		out->ulPropTag = PR_ACCESS;
 		out->Value.l = (LONG)folder_access(o);
+		return S_OK;
+	case PROP_ID(PR_RIGHTS):
+		/* Whoever opens a local mailbox is its owner: every right, except
+		 * writing ones on a read-only logon. (mapixd answers with the
+		 * caller's effective rights instead.) */
+		out->ulPropTag = PR_RIGHTS;
+		out->Value.l = (o->logon->flags & MDB_WRITE) ? ROLE_OWNER : (rightsReadOnly | frightsVisible);
 		return S_OK;
 	case PROP_ID(PR_ACCESS_LEVEL):
 		out->ulPropTag = PR_ACCESS_LEVEL;
@@ -878,7 +887,7 @@ static HRESULT delete_tree(local_db *db, uint64_t fid, int depth)
 		if (FAILED(hr))
 			return hr;
 	}
-	if (FAILED(hr = local_props_delete_all(db, fid)))
+	if (FAILED(hr = local_props_delete_all(db, fid)) || FAILED(hr = local_acl_delete_folder(db, fid)))
 		return hr;
 	for (int i = 0; i < 2; i++) {
 		if (FAILED(hr = local_db_prepare(db, i ? recv_sql : del_sql, &st)))
@@ -1163,6 +1172,17 @@ out:
 
 /* ---- the folder object ---------------------------------------------------------------- */
 
+static HRESULT folder_open_property(local_object *o, ULONG tag, LPCIID lpiid, ULONG opts, ULONG flags,
+                                    LPUNKNOWN *lppUnk)
+{
+	(void)opts;
+	if (PROP_ID(tag) != PROP_ID(PR_ACL_TABLE))
+		return MAPI_E_NO_SUPPORT;
+	if (PROP_TYPE(tag) != PT_OBJECT)
+		return mapix_error(MAPI_E_INVALID_TYPE, "OpenProperty: the ACL opens as PR_ACL_TABLE (PT_OBJECT)");
+	return local_acl_open(o, lpiid, flags, lppUnk);
+}
+
 static const IID *const folder_iids[] = {&IID_IMAPIFolder, &IID_IMAPIContainer, NULL};
 
 static const local_object_ops folder_ops = {
@@ -1174,6 +1194,7 @@ static const local_object_ops folder_ops = {
 	.computed_tags = folder_computed,
 	.n_computed_tags = sizeof folder_computed / sizeof folder_computed[0],
 	.write_hook = folder_write_hook,
+	.open_property = folder_open_property,
 };
 
 static const IMAPIFolderVtbl folder_vtbl = {

@@ -16,6 +16,7 @@
  *   names         named property ids (0x8000 and up)
  *   receive       receive folder by message class
  *   changes       the change journal (creates, modifies, moves, deletes)
+ *   acl           folder permissions: ACL members and their rights
  */
 #include <stdio.h>
 
@@ -184,6 +185,21 @@ static const char *const MIGRATIONS[] = {
 	"DROP TRIGGER props_s_importance_ins;"
 	"DROP TRIGGER props_s_importance_upd;"
 	"DROP TRIGGER props_s_importance_del;",
+	/* 3 -> 4: folder permissions (local-acl.c, docs/store.md "Folder
+	 * permissions"): one row per folder and ACL member. member_id is
+	 * PR_MEMBER_ID: 0 the default member, -1 the anonymous member (no
+	 * identity), others one id per identity across the mailbox. identity
+	 * is "user:NAME" or "account:NAME"; rights are PR_MEMBER_RIGHTS bits.
+	 * Existing mailboxes get no rows: every folder grants nothing to
+	 * anyone but the owner, as before. */
+	"CREATE TABLE acl("
+	"  fid INTEGER NOT NULL,"
+	"  member_id INTEGER NOT NULL,"
+	"  identity TEXT,"
+	"  name TEXT NOT NULL,"
+	"  rights INTEGER NOT NULL,"
+	"  PRIMARY KEY(fid, member_id)) WITHOUT ROWID;"
+	"CREATE UNIQUE INDEX acl_by_identity ON acl(identity, fid) WHERE identity IS NOT NULL;",
 };
 
 int local_schema_latest(void)

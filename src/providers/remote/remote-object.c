@@ -247,6 +247,13 @@ HRESULT remote_prop_OpenProperty(void *This, ULONG ulPropTag, LPCIID lpiid, ULON
 	if (!lppUnk)
 		return mapix_error(MAPI_E_INVALID_PARAMETER, "OpenProperty: NULL output pointer");
 	*lppUnk = NULL;
+	/* A folder's ACL is an IExchangeModifyTable made here, which speaks
+	 * the ACL operations of the protocol. */
+	if (OBJ(This)->kind == MPX_OBJ_FOLDER && PROP_ID(ulPropTag) == PROP_ID(PR_ACL_TABLE)) {
+		if (PROP_TYPE(ulPropTag) != PT_OBJECT)
+			return mapix_error(MAPI_E_INVALID_TYPE, "OpenProperty: the ACL opens as PR_ACL_TABLE (PT_OBJECT)");
+		return remote_acl_open(OBJ(This), lpiid, ulFlags, lppUnk);
+	}
 	rcall c;
 	RC_OBJ(&c, This, MPX_OP_OPENPROPERTY);
 	RC_PUT(&c, mapix_wire_put_u32(&c.req, ulPropTag));

@@ -13,6 +13,7 @@
  *   remote-message.c  IMessage and IAttach
  *   remote-table.c    IMAPITable
  *   remote-stream.c   IStream
+ *   remote-acl.c      IExchangeModifyTable on a folder's PR_ACL_TABLE
  *
  * Every proxy names a server object by handle; a method encodes its
  * arguments, waits for the reply and decodes the outputs. The server keeps
@@ -186,6 +187,8 @@ HRESULT remote_create_store_entryid(remote_conn *conn, uint32_t handle, LPCSTR l
 /* OpenEntry shared by stores and folders. */
 HRESULT remote_open_entry(remote_obj *o, ULONG cbEntryID, LPENTRYID lpEntryID, LPCIID lpInterface, ULONG ulFlags,
                           ULONG *lpulObjType, LPUNKNOWN *lppUnk);
+/* OpenProperty(PR_ACL_TABLE) on a folder proxy (remote-acl.c). */
+HRESULT remote_acl_open(remote_obj *folder, LPCIID lpiid, ULONG ulFlags, LPUNKNOWN *lppUnk);
 /* Table proxies release their advises when they go (remote-table.c). */
 void remote_table_destroy(remote_obj *o);
 /* Store proxies forget their advise records (remote-store.c). */
