@@ -100,20 +100,21 @@ static BOOL can_connect_unix(const char *sock)
 	return ok;
 }
 
-static int group_setup(void **state)
+/* Starts a server in a fresh directory with [logon] settings `logon`;
+ * FALSE when the tools it needs are missing (the tests skip visibly). */
+static BOOL server_start(tls_server *s, const char *logon)
 {
-	(void)state;
-	tls_server *s = &g_srv;
 	memset(s, 0, sizeof *s);
 	const char *b = getenv("MAPIX_BUILD_DIR"), *src = getenv("MAPIX_SOURCE_DIR");
 	char mapixd[4096], certs_sh[4096], cmd[8192];
-	snprintf(mapixd, sizeof mapixd, "%.400s/src/server/mapixd", b ? b : ".");
-	snprintf(certs_sh, sizeof certs_sh, "%.400s/src/server/test-certs.sh", src ? src : ".");
+	snprintf(mapixd, sizeof mapixd, "%s/src/server/mapixd", b ? b : ".");
+	snprintf(certs_sh, sizeof certs_sh, "%s/src/server/test-certs.sh", src ? src : ".");
 	if (access(mapixd, X_OK) != 0 || access(certs_sh, R_OK) != 0)
-		return 0; /* each test skips visibly */
+		return FALSE;
 	if (system("command -v certtool >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1") != 0)
-		return 0;
+		return FALSE;
 	s->dir = mapix_test_tmpdir("mapixd-tls");
+	assert_non_null(s->dir);
 	snprintf(s->sock, sizeof s->sock, "%.400s/mapixd.sock", s->dir);
 	snprintf(s->conf, sizeof s->conf, "%.400s/mapixd.conf", s->dir);
 	snprintf(s->audit, sizeof s->audit, "%.400s/audit.log", s->dir);
@@ -121,19 +122,15 @@ static int group_setup(void **state)
 	snprintf(s->ca, sizeof s->ca, "%.400s/ca.pem", s->certs);
 	snprintf(s->other_ca, sizeof s->other_ca, "%.400s/other-ca.pem", s->certs);
 	snprintf(cmd, sizeof cmd, "sh '%.1000s' '%.400s'", certs_sh, s->certs);
-	if (system(cmd) != 0)
-		return -1;
+	assert_int_equal(system(cmd), 0);
 	char path[4096];
 	snprintf(path, sizeof path, "%.400s/server.pin", s->certs);
-	if (!read_line(path, s->pin, sizeof s->pin))
-		return -1;
+	assert_true(read_line(path, s->pin, sizeof s->pin));
 	snprintf(path, sizeof path, "%.400s/server.pin.hex", s->certs);
-	if (!read_line(path, s->pin_hex, sizeof s->pin_hex))
-		return -1;
+	assert_true(read_line(path, s->pin_hex, sizeof s->pin_hex));
 	struct passwd *pw = getpwuid(geteuid());
 	FILE *f = fopen(s->conf, "w");
-	if (!f)
-		return -1;
+	assert_non_null(f);
 	fprintf(f,
 	        "[server]\nname = tlssrv\nsocket = %s\ndata_dir = %s/data\n"
 	        "[rights]\nadministrators = %s, account:root-admin\n"
@@ -141,9 +138,8 @@ static int group_setup(void **state)
 	        "[limits]\nio_timeout = 2\n"
 	        "[tcp]\nlisten = 127.0.0.1:0\naddress_file = %s/tcp.address\ncertificate = %s/server.pem\n"
 	        "key = %s/server.key\nhandshake_timeout = 2\n"
-	        "[logon]\naccount_failures = %d\naddress_failures = 1000\nlockout = %d\nmax_lockout = 8\n",
-	        s->sock, s->dir, pw ? pw->pw_name : "root", s->audit, s->dir, s->certs, s->certs, ACCOUNT_FAILURES,
-	        LOCKOUT_S);
+	        "[logon]\n%s",
+	        s->sock, s->dir, pw ? pw->pw_name : "root", s->audit, s->dir, s->certs, s->certs, logon);
 	fclose(f);
 	s->pid = fork();
 	if (s->pid == 0) {
@@ -162,26 +158,22 @@ static int group_setup(void **state)
 	for (int i = 0; i < 500 && !(can_connect_unix(s->sock) && read_line(path, address, sizeof address)); i++)
 		usleep(10000);
 	const char *colon = strrchr(address, ':');
-	if (!colon)
-		return -1;
+	assert_non_null(colon);
 	s->port = atoi(colon + 1);
 	snprintf(s->tcp, sizeof s->tcp, "tcp:127.0.0.1:%d", s->port);
 	snprintf(s->bare, sizeof s->bare, "127.0.0.1:%d", s->port);
 	snprintf(s->byname, sizeof s->byname, "tcp:localhost:%d", s->port);
 	/* Accounts with passwords, made by the administrator over the UNIX socket. */
-	if (MAPIXRemoteCreateAccount(s->sock, "alice", "Alice", "alice@example.org", NULL, "alice-secret-1") ||
-	    MAPIXRemoteCreateAccount(s->sock, "bob", "Bob", "bob@example.org", NULL, "bob-secret-2") ||
-	    MAPIXRemoteCreateAccount(s->sock, "carol", "Carol", NULL, NULL, "carol-secret-3") ||
-	    MAPIXRemoteCreateAccount(s->sock, "dave", "Dave", NULL, NULL, "dave-secret-4") ||
-	    MAPIXRemoteCreateAccount(s->sock, "nopass", "No password", NULL, NULL, NULL))
-		return -1;
-	return 0;
+	assert_ok(MAPIXRemoteCreateAccount(s->sock, "alice", "Alice", "alice@example.org", NULL, "alice-secret-1"));
+	assert_ok(MAPIXRemoteCreateAccount(s->sock, "bob", "Bob", "bob@example.org", NULL, "bob-secret-2"));
+	assert_ok(MAPIXRemoteCreateAccount(s->sock, "carol", "Carol", NULL, NULL, "carol-secret-3"));
+	assert_ok(MAPIXRemoteCreateAccount(s->sock, "dave", "Dave", NULL, NULL, "dave-secret-4"));
+	assert_ok(MAPIXRemoteCreateAccount(s->sock, "nopass", "No password", NULL, NULL, NULL));
+	return TRUE;
 }
 
-static int group_teardown(void **state)
+static void server_stop(tls_server *s)
 {
-	(void)state;
-	tls_server *s = &g_srv;
 	if (s->pid > 0) {
 		kill(s->pid, SIGTERM);
 		int status;
@@ -194,6 +186,23 @@ static int group_teardown(void **state)
 		mapix_test_rmtree(s->dir);
 		free(s->dir);
 	}
+	memset(s, 0, sizeof *s);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	char logon[256];
+	snprintf(logon, sizeof logon, "account_failures = %d\naddress_failures = 1000\nlockout = %d\nmax_lockout = 8\n",
+	         ACCOUNT_FAILURES, LOCKOUT_S);
+	server_start(&g_srv, logon);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	server_stop(&g_srv);
 	return 0;
 }
 
@@ -460,6 +469,32 @@ static void test_lockout(void **state)
 	IMsgStore_Release(mdb);
 }
 
+static void test_address_lockout(void **state)
+{
+	(void)state;
+	need_server();
+	/* A server of its own whose address limit is low: a guesser going
+	 * through account names from one address is stopped even though no
+	 * single account reaches its limit. */
+	tls_server s2;
+	assert_true(server_start(&s2, "account_failures = 100\naddress_failures = 3\nlockout = 2\n"));
+	const char *names[] = {"alice", "bob", "carol"};
+	LPMDB mdb = NULL;
+	for (int i = 0; i < 3; i++) {
+		MAPIXREMOTETLS t = creds(names[i], "guess", s2.ca, NULL);
+		assert_hr(MAPIXOpenRemoteStoreTLS(s2.tcp, &t, NULL, 0, &mdb), MAPI_E_LOGON_FAILED);
+	}
+	MAPIXREMOTETLS good = creds("dave", "dave-secret-4", s2.ca, NULL);
+	assert_hr(MAPIXOpenRemoteStoreTLS(s2.tcp, &good, NULL, 0, &mdb), MAPI_E_LOGON_FAILED);
+	assert_non_null(strstr(MAPIXGetLastErrorText(), "from 127.0.0.1"));
+	/* The UNIX socket is not affected: identities there are not guessed. */
+	assert_ok(MAPIXRemoteGrant(s2.sock, "dave", "account:alice", MAPIX_GRANT_DELIVER));
+	usleep(2300 * 1000);
+	assert_ok(MAPIXOpenRemoteStoreTLS(s2.tcp, &good, NULL, 0, &mdb));
+	IMsgStore_Release(mdb);
+	server_stop(&s2);
+}
+
 static void test_verification(void **state)
 {
 	(void)state;
@@ -637,7 +672,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_logon_and_store),   cmocka_unit_test(test_profile_section),
 		cmocka_unit_test(test_wrong_password),    cmocka_unit_test(test_lockout),
-		cmocka_unit_test(test_verification),      cmocka_unit_test(test_unreachable),
+		cmocka_unit_test(test_address_lockout),   cmocka_unit_test(test_verification),
+		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_plaintext_client),  cmocka_unit_test(test_silent_client),
 		cmocka_unit_test(test_account_rights),
 	};
