@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+
 #include <mapix/edkmdb.h>
 #include <mapix/mapix.h>
 #include <mapix/mapiutil.h>
@@ -367,6 +369,15 @@ static void test_profile_section(void **state)
 	MAPIXREMOTETLS bad = creds("alice", "x", NULL, NULL);
 	bad.ulVersion = 99;
 	assert_hr(MAPIXOpenRemoteStoreTLS(g_srv.tcp, &bad, NULL, 0, &mdb), MAPI_E_VERSION);
+	/* What the server could not parse is refused before connecting. */
+	MAPIXREMOTETLS badname = creds("not a name", "pw", g_srv.ca, NULL);
+	assert_hr(MAPIXOpenRemoteStoreTLS(g_srv.tcp, &badname, NULL, 0, &mdb), MAPI_E_INVALID_PARAMETER);
+	char longpw[1100];
+	memset(longpw, 'p', sizeof longpw - 1);
+	longpw[sizeof longpw - 1] = 0;
+	MAPIXREMOTETLS toolong = creds("alice", longpw, g_srv.ca, NULL);
+	assert_hr(MAPIXOpenRemoteStoreTLS(g_srv.tcp, &toolong, NULL, 0, &mdb), MAPI_E_INVALID_PARAMETER);
+	assert_null(strstr(MAPIXGetLastErrorText(), "pppp"));
 }
 
 static void test_wrong_password(void **state)
@@ -634,6 +645,144 @@ static void test_silent_client(void **state)
 	IMsgStore_Release(mdb);
 }
 
+/* A TLS session speaking raw frames (blocking), trusting the test CA. */
+typedef struct raw_tls {
+	int fd;
+	gnutls_session_t s;
+	gnutls_certificate_credentials_t cred;
+} raw_tls;
+
+static void raw_tls_open(raw_tls *r)
+{
+	r->fd = raw_tcp(g_srv.port);
+	assert_int_equal(gnutls_certificate_allocate_credentials(&r->cred), 0);
+	assert_true(gnutls_certificate_set_x509_trust_file(r->cred, g_srv.ca, GNUTLS_X509_FMT_PEM) > 0);
+	assert_int_equal(gnutls_init(&r->s, GNUTLS_CLIENT), 0);
+	assert_int_equal(gnutls_set_default_priority(r->s), 0);
+	assert_int_equal(gnutls_credentials_set(r->s, GNUTLS_CRD_CERTIFICATE, r->cred), 0);
+	gnutls_transport_set_int(r->s, r->fd);
+	int rc;
+	do
+		rc = gnutls_handshake(r->s);
+	while (rc < 0 && !gnutls_error_is_fatal(rc));
+	assert_int_equal(rc, 0);
+}
+
+static void raw_tls_close(raw_tls *r)
+{
+	gnutls_deinit(r->s);
+	gnutls_certificate_free_credentials(r->cred);
+	close(r->fd);
+}
+
+/* Sends one request frame: handle 0, op, then args. */
+static void raw_tls_request(raw_tls *r, uint32_t id, uint32_t op, const BYTE *args, uint32_t cb)
+{
+	BYTE f[256];
+	uint32_t len = 8 + cb;
+	memcpy(f, "MPXD\x01\x00\x01\x00", 8);
+	memcpy(f + 8, &id, 4);
+	memcpy(f + 12, &len, 4);
+	memset(f + 16, 0, 4);
+	memcpy(f + 20, &op, 4);
+	memcpy(f + 24, args, cb);
+	assert_int_equal(gnutls_record_send(r->s, f, 24 + cb), (ssize_t)(24 + cb));
+}
+
+/* Seconds until the server ends the session, reading what it sends
+ * (-1: still open after ms). */
+static double raw_tls_closed_after(raw_tls *r, int ms)
+{
+	double t0 = now_s();
+	BYTE buf[4096];
+	struct pollfd p = {.fd = r->fd, .events = POLLIN};
+	for (;;) {
+		if (!gnutls_record_check_pending(r->s) && poll(&p, 1, ms) <= 0)
+			return -1;
+		ssize_t n = gnutls_record_recv(r->s, buf, sizeof buf);
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+			continue;
+		if (n <= 0)
+			return now_s() - t0;
+	}
+}
+
+static void test_tls_before_logon(void **state)
+{
+	(void)state;
+	need_server();
+	static const BYTE hello[4] = {1, 0, 1, 0};
+	static const BYTE none[1] = {0};
+	/* HELLO, then a request other than the logon: the connection ends. */
+	raw_tls r;
+	raw_tls_open(&r);
+	raw_tls_request(&r, 1, 1 /* HELLO */, hello, sizeof hello);
+	raw_tls_request(&r, 2, 9 /* STATUS */, none, 0);
+	double t = raw_tls_closed_after(&r, 5000);
+	assert_true(t >= 0 && t < 1.5);
+	raw_tls_close(&r);
+	/* A malformed logon (a name that cannot be an account) ends it too. */
+	raw_tls_open(&r);
+	raw_tls_request(&r, 1, 1, hello, sizeof hello);
+	BYTE bad[] = {2, 0, 0, 0, ' ', '!', 2, 0, 0, 0, 'p', 'w'};
+	raw_tls_request(&r, 2, 10 /* LOGON_PASSWORD */, bad, sizeof bad);
+	t = raw_tls_closed_after(&r, 5000);
+	assert_true(t >= 0 && t < 1.5);
+	raw_tls_close(&r);
+	/* A handshake, HELLO, and then silence: closed at the logon deadline
+	 * (handshake_timeout, 2 s after connecting). */
+	raw_tls_open(&r);
+	raw_tls_request(&r, 1, 1, hello, sizeof hello);
+	t = raw_tls_closed_after(&r, 6000);
+	assert_true(t >= 0 && t < 4);
+	raw_tls_close(&r);
+	/* The password logon on the UNIX socket is refused: identities there
+	 * come from the peer's credentials. */
+	struct sockaddr_un a;
+	memset(&a, 0, sizeof a);
+	a.sun_family = AF_UNIX;
+	snprintf(a.sun_path, sizeof a.sun_path, "%.100s", g_srv.sock);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	BYTE frames[2][64];
+	BYTE logon[] = {5, 0, 0, 0, 'a', 'l', 'i', 'c', 'e', 2, 0, 0, 0, 'p', 'w'};
+	uint32_t lens[2] = {8 + sizeof hello, 8 + sizeof logon}, ops[2] = {1, 10};
+	const BYTE *args[2] = {hello, logon};
+	for (int i = 0; i < 2; i++) {
+		uint32_t id = (uint32_t)i + 1;
+		memcpy(frames[i], "MPXD\x01\x00\x01\x00", 8);
+		memcpy(frames[i] + 8, &id, 4);
+		memcpy(frames[i] + 12, &lens[i], 4);
+		memset(frames[i] + 16, 0, 4);
+		memcpy(frames[i] + 20, &ops[i], 4);
+		memcpy(frames[i] + 24, args[i], lens[i] - 8);
+		assert_int_equal(write(fd, frames[i], 16 + lens[i]), (ssize_t)(16 + lens[i]));
+	}
+	/* Two replies; the second carries MAPI_E_NO_SUPPORT and the connection stays. */
+	BYTE reply[4096];
+	size_t got = 0;
+	uint32_t hr2 = 0;
+	for (int k = 0; k < 2; k++) {
+		BYTE hdr[16];
+		for (got = 0; got < 16;) {
+			ssize_t n = read(fd, hdr + got, 16 - got);
+			assert_true(n > 0);
+			got += (size_t)n;
+		}
+		uint32_t len;
+		memcpy(&len, hdr + 12, 4);
+		assert_true(len <= sizeof reply);
+		for (got = 0; got < len;) {
+			ssize_t n = read(fd, reply + got, len - got);
+			assert_true(n > 0);
+			got += (size_t)n;
+		}
+		memcpy(&hr2, reply, 4);
+	}
+	assert_int_equal(hr2, (uint32_t)MAPI_E_NO_SUPPORT);
+	close(fd);
+}
+
 static void test_account_rights(void **state)
 {
 	(void)state;
@@ -675,7 +824,7 @@ int main(void)
 		cmocka_unit_test(test_address_lockout),   cmocka_unit_test(test_verification),
 		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_plaintext_client),  cmocka_unit_test(test_silent_client),
-		cmocka_unit_test(test_account_rights),
+		cmocka_unit_test(test_tls_before_logon),  cmocka_unit_test(test_account_rights),
 	};
 	return cmocka_run_group_tests_name("mapixd_tls", tests, group_setup, group_teardown);
 }

@@ -582,6 +582,16 @@ static HRESULT conn_open(const remote_target *t, const char *address, const mapi
 			return mapix_error(MAPI_E_LOGON_FAILED, "mapixd at %s: a TCP server needs an account name and password "
 			                                        "(PR_MAPIX_REMOTE_USER, PR_MAPIX_REMOTE_PASSWORD)",
 			                   address);
+		/* What the server would refuse as malformed (ending the
+		 * connection) is refused here with a clear reason. */
+		if (strlen(t->password) > MAPIX_PROTO_MAX_PASSWORD)
+			return mapix_error(MAPI_E_INVALID_PARAMETER, "mapixd at %s: the password is longer than %u bytes", address,
+			                   (unsigned)MAPIX_PROTO_MAX_PASSWORD);
+		size_t n = strlen(t->user);
+		if (n > 64 || t->user[0] == '.' || t->user[0] == '-' ||
+		    strspn(t->user, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
+			return mapix_error(MAPI_E_INVALID_PARAMETER, "mapixd at %s: \"%s\" is not an account name", address,
+			                   t->user);
 		HRESULT hr = remote_tls_connect(address, &ra, t, timeout_ms(), &fd, &tls);
 		if (FAILED(hr))
 			return hr;
