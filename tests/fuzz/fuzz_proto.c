@@ -155,8 +155,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		hr = mapix_proto_get_logon(&c, &a, &account, &password);
 		check(hr);
 		if (hr == S_OK) {
+			static const char name_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
 			size_t n = strlen(account), pw = strlen(password);
-			if (n < 1 || n > 64 || strspn(account, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n ||
+			if (n < 1 || n > 64 || strspn(account, name_chars) != n ||
 			    account[0] == '.' || account[0] == '-' || pw < 1 || pw > MAPIX_PROTO_MAX_PASSWORD ||
 			    mapix_wire_cursor_left(&c) != 0) {
 				fprintf(stderr, "the logon decoder accepted what it must refuse\n");
