@@ -488,7 +488,8 @@ static void test_address_lockout(void **state)
 	 * through account names from one address is stopped even though no
 	 * single account reaches its limit. */
 	tls_server s2;
-	assert_true(server_start(&s2, "account_failures = 100\naddress_failures = 3\nlockout = 2\n"));
+	assert_true(server_start(&s2, "account_failures = 100\naddress_failures = 3\nlockout = 2\n"
+	                              "[tcp]\nmax_pending = 2\n"));
 	const char *names[] = {"alice", "bob", "carol"};
 	LPMDB mdb = NULL;
 	for (int i = 0; i < 3; i++) {
@@ -501,6 +502,18 @@ static void test_address_lockout(void **state)
 	/* The UNIX socket is not affected: identities there are not guessed. */
 	assert_ok(MAPIXRemoteGrant(s2.sock, "dave", "account:alice", MAPIX_GRANT_DELIVER));
 	usleep(2300 * 1000);
+	assert_ok(MAPIXOpenRemoteStoreTLS(s2.tcp, &good, NULL, 0, &mdb));
+	/* Two silent peers fill max_pending: a third TCP connection is closed
+	 * on accept, and a logon succeeds again once they are gone. */
+	int quiet[2] = {raw_tcp(s2.port), raw_tcp(s2.port)};
+	usleep(200 * 1000);
+	int third = raw_tcp(s2.port);
+	double t = closed_after(third, 1500);
+	close(third);
+	assert_true(t >= 0 && t < 1);
+	close(quiet[0]);
+	close(quiet[1]);
+	usleep(300 * 1000);
 	assert_ok(MAPIXOpenRemoteStoreTLS(s2.tcp, &good, NULL, 0, &mdb));
 	IMsgStore_Release(mdb);
 	server_stop(&s2);

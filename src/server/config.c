@@ -68,6 +68,7 @@ static void defaults(srv_config *c)
 	c->tls_priority = strdup(SRV_DEFAULT_TLS_PRIORITY);
 	c->handshake_timeout_ms = 10000;
 	c->max_hashing = 2;
+	c->max_pending = 64;
 	c->account_failures = 5;
 	c->address_failures = 20;
 	c->lockout_ms = 1000;
@@ -184,6 +185,10 @@ static BOOL apply(srv_config *c, const char *section, const char *key, const cha
 			if (!parse_u32(v, 1, 3600, &n))
 				goto bad_value;
 			c->handshake_timeout_ms = n * 1000;
+		} else if (strcmp(key, "max_pending") == 0) {
+			if (!parse_u32(v, 1, 1000000, &n))
+				goto bad_value;
+			c->max_pending = n;
 		} else if (strcmp(key, "max_hashing") == 0) {
 			if (!parse_u32(v, 1, 256, &n))
 				goto bad_value;

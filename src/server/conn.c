@@ -46,6 +46,8 @@ void srv_conn_unref(srv_conn *c)
 	if (!s->n_conns)
 		pthread_cond_broadcast(&s->idle);
 	pthread_mutex_unlock(&s->lock);
+	if (c->pending)
+		atomic_fetch_sub(&s->tcp_pending, 1);
 	srv_tls_close(c);
 	close(c->fd);
 	free(c->handles);

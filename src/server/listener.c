@@ -223,14 +223,26 @@ static void accept_one(srv_server *s, BOOL tcp)
 	             : accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
+	BOOL tcp_counted = FALSE;
 	pthread_mutex_lock(&s->lock);
 	BOOL full = s->n_conns >= s->cfg.max_connections;
 	pthread_mutex_unlock(&s->lock);
+	/* Connections that have not logged on are bounded apart, so a flood
+	 * of silent TCP peers cannot take the slots of everyone else. */
+	if (tcp && !full && atomic_fetch_add(&s->tcp_pending, 1) >= s->cfg.max_pending) {
+		atomic_fetch_sub(&s->tcp_pending, 1);
+		full = TRUE;
+	} else if (tcp && !full) {
+		tcp_counted = TRUE;
+	}
 	srv_conn *c = full ? NULL : calloc(1, sizeof *c);
 	if (!c) {
+		if (tcp_counted)
+			atomic_fetch_sub(&s->tcp_pending, 1);
 		close(fd);
 		return;
 	}
+	c->pending = tcp_counted;
 	c->srv = s;
 	c->fd = fd;
 	c->io.fd = fd;

@@ -146,6 +146,10 @@ HRESULT srv_op_logon_password(srv_req *r)
 	c->id.admin = srv_identity_is_admin(&s->cfg, &c->id);
 	c->authenticated = TRUE;
 	c->close_after_reply = FALSE;
+	if (c->pending) {
+		c->pending = FALSE;
+		atomic_fetch_sub(&s->tcp_pending, 1);
+	}
 	SRV_OUT(mapix_proto_put_str(&r->out, c->id.name));
 	SRV_OUT(mapix_wire_put_u8(&r->out, (BYTE)c->id.admin));
 	return S_OK;

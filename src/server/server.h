@@ -69,6 +69,7 @@ typedef struct srv_config {
 	char *tls_priority;    /* GnuTLS priority string (TLS 1.2 and 1.3 only) */
 	uint32_t handshake_timeout_ms; /* TLS handshake and password logon */
 	uint32_t max_hashing;  /* password checks running at once */
+	uint32_t max_pending;  /* TCP connections not logged on yet, at once */
 	/* [logon]: failed password logons */
 	uint32_t account_failures; /* failures of one account before lockouts */
 	uint32_t address_failures; /* failures from one address before lockouts */
@@ -183,6 +184,7 @@ struct srv_server {
 	gnutls_priority_t tls_prio;
 	struct srv_throttle *throttle;
 	sem_t hashing;             /* bounds password checks running at once */
+	atomic_uint tcp_pending;   /* TCP connections not logged on yet */
 	char dummy_hash[SRV_HASH_MAX]; /* checked for unknown accounts (same cost) */
 	int wake_pipe[2];          /* written by signal handlers / stop requests */
 	pthread_mutex_t lock;      /* mailboxes, connection count */
@@ -238,6 +240,7 @@ typedef struct srv_conn {
 	BOOL tcp;                /* TCP: TLS, then a password logon first */
 	BOOL authenticated;      /* UNIX: always; TCP: after LOGON_PASSWORD */
 	BOOL close_after_reply;  /* a failed password logon ends the connection */
+	BOOL pending;            /* counted in srv_server.tcp_pending */
 	int64_t logon_deadline;  /* TCP: monotonic ms by which the logon must be done */
 	srv_identity id;
 	pthread_mutex_t wlock;   /* one frame at a time on the socket */
