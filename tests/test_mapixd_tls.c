@@ -503,6 +503,7 @@ static void test_address_lockout(void **state)
 	assert_ok(MAPIXRemoteGrant(s2.sock, "dave", "account:alice", MAPIX_GRANT_DELIVER));
 	usleep(2300 * 1000);
 	assert_ok(MAPIXOpenRemoteStoreTLS(s2.tcp, &good, NULL, 0, &mdb));
+	IMsgStore_Release(mdb);
 	/* Two silent peers fill max_pending: a third TCP connection is closed
 	 * on accept, and a logon succeeds again once they are gone. */
 	int quiet[2] = {raw_tcp(s2.port), raw_tcp(s2.port)};
