@@ -10,6 +10,12 @@
  *
  * An idle connection costs its socket, this small structure and a thread
  * parked in poll() on a small stack.
+ *
+ * A TCP connection first runs its TLS handshake (tls.c), then must send
+ * HELLO and a password logon (logon.c); until that logon succeeds every
+ * wait, the first byte of a frame included, ends at the logon deadline
+ * ([tcp] handshake_timeout after accept), and any other request ends the
+ * connection. The frame limits are the same as on the UNIX socket.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +46,9 @@ void srv_conn_unref(srv_conn *c)
 	if (!s->n_conns)
 		pthread_cond_broadcast(&s->idle);
 	pthread_mutex_unlock(&s->lock);
+	if (c->pending)
+		atomic_fetch_sub(&s->tcp_pending, 1);
+	srv_tls_close(c);
 	close(c->fd);
 	free(c->handles);
 	pthread_mutex_destroy(&c->wlock);
@@ -178,7 +187,7 @@ void srv_conn_send_event(srv_conn *c, const void *payload, size_t cb)
 {
 	pthread_mutex_lock(&c->wlock);
 	if (!atomic_load(&c->dead) &&
-	    FAILED(mapix_proto_write_frame(c->fd, MAPIX_PROTO_EVENT, 0, payload, cb, (int)c->srv->cfg.io_timeout_ms))) {
+	    FAILED(mapix_proto_io_write_frame(&c->io, MAPIX_PROTO_EVENT, 0, payload, cb, (int)c->srv->cfg.io_timeout_ms))) {
 		mapix_error_clear();
 		atomic_store(&c->dead, TRUE);
 		shutdown(c->fd, SHUT_RDWR);
@@ -190,8 +199,8 @@ static HRESULT send_reply(srv_conn *c, uint32_t id, const MAPIXWIREBUF *reply)
 {
 	pthread_mutex_lock(&c->wlock);
 	HRESULT hr = atomic_load(&c->dead) ? MAPI_E_NETWORK_ERROR
-	                                   : mapix_proto_write_frame(c->fd, MAPIX_PROTO_REPLY, id, reply->pb, reply->cb,
-	                                                             (int)c->srv->cfg.io_timeout_ms);
+	                                   : mapix_proto_io_write_frame(&c->io, MAPIX_PROTO_REPLY, id, reply->pb, reply->cb,
+	                                                                (int)c->srv->cfg.io_timeout_ms);
 	pthread_mutex_unlock(&c->wlock);
 	return hr;
 }
@@ -203,14 +212,27 @@ void srv_conn_serve(srv_conn *c)
 	size_t cap = 0;
 	MAPIXWIREBUF reply;
 	mapix_wire_buf_init(&reply);
+	if (c->tcp && FAILED(srv_tls_accept(c)))
+		atomic_store(&c->dead, TRUE);
 	while (!atomic_load(&c->dead) && !atomic_load(&c->srv->stopping)) {
 		BYTE hdr[MAPIX_PROTO_HEADER_SIZE];
 		mapix_proto_header h;
 		BOOL eof;
 		/* Idle connections may wait forever for the next frame; once a
-		 * frame has started, the rest must come within io_timeout. */
-		if (FAILED(mapix_proto_read_full(c->fd, hdr, 1, -1, &eof)) ||
-		    FAILED(mapix_proto_read_full(c->fd, hdr + 1, sizeof hdr - 1, (int)cfg->io_timeout_ms, NULL)) ||
+		 * frame has started, the rest must come within io_timeout. A TCP
+		 * connection that has not logged on yet waits until its logon
+		 * deadline at most, for anything. */
+		int first = -1, rest = (int)cfg->io_timeout_ms;
+		if (!c->authenticated) {
+			int64_t left = c->logon_deadline - srv_now_ms();
+			if (left <= 0)
+				break;
+			first = (int)left;
+			if (rest > first)
+				rest = first;
+		}
+		if (FAILED(mapix_proto_io_read_full(&c->io, hdr, 1, first, &eof)) ||
+		    FAILED(mapix_proto_io_read_full(&c->io, hdr + 1, sizeof hdr - 1, rest, NULL)) ||
 		    FAILED(mapix_proto_header_decode(hdr, cfg->max_frame, &h)))
 			break;
 		if (h.kind != MAPIX_PROTO_REQUEST && h.kind != MAPIX_PROTO_ONEWAY)
@@ -222,13 +244,19 @@ void srv_conn_serve(srv_conn *c)
 			payload = p;
 			cap = h.length;
 		}
-		if (h.length && FAILED(mapix_proto_read_full(c->fd, payload, h.length, (int)cfg->io_timeout_ms, NULL)))
+		if (h.length && FAILED(mapix_proto_io_read_full(&c->io, payload, h.length, rest, NULL)))
 			break;
 		mapix_wire_buf_reset(&reply);
 		BOOL oneway = h.kind == MAPIX_PROTO_ONEWAY;
-		if (!srv_dispatch(c, oneway, payload, h.length, &reply))
+		BOOL before_logon = !c->authenticated;
+		BOOL keep = srv_dispatch(c, oneway, payload, h.length, &reply);
+		if (before_logon && h.length)
+			explicit_bzero(payload, h.length); /* it may hold a password */
+		if (!keep)
 			break;
 		if (!oneway && FAILED(send_reply(c, h.id, &reply)))
+			break;
+		if (c->close_after_reply)
 			break;
 		/* Large requests should not pin their buffer for the connection's life. */
 		if (cap > 65536) {

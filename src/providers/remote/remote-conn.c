@@ -17,6 +17,12 @@
  * the call that made it returns — unless the call is made from a sink,
  * on the dispatcher thread itself, which must not wait for itself.
  *
+ * TCP. A "tcp:HOST:PORT" address connects over TLS (remote-tls.c) and,
+ * after HELLO, logs on with the account name and password: the server's
+ * identity for the connection is that account, so connections are pooled
+ * per account and password (and verification settings) as well. The
+ * frames, limits and timeouts are the same as on the UNIX socket.
+ *
  * Failure. A lost connection, a reply that does not come within the
  * timeout, or a malformed frame marks the connection dead: every waiting
  * and later call fails with MAPI_E_NETWORK_ERROR, and the next logon makes
@@ -64,7 +70,10 @@ struct remote_conn {
 	remote_conn *next;          /* pool */
 	atomic_uint users;          /* logons and helpers using it */
 	int fd;
+	mapix_proto_io io;          /* fd, and the TLS session over TCP */
+	remote_tls tls;
 	char *address;
+	char *user, *password, *ca_file, *pin; /* TCP logon (NULL: none) */
 	mapix_context ctx;
 	int timeout_ms;
 	pthread_mutex_t lock;       /* everything below */
@@ -139,13 +148,13 @@ static void *reader_main(void *arg)
 	for (;;) {
 		BYTE hdr[MAPIX_PROTO_HEADER_SIZE];
 		mapix_proto_header h;
-		if (FAILED(mapix_proto_read_full(c->fd, hdr, 1, -1, NULL)) ||
-		    FAILED(mapix_proto_read_full(c->fd, hdr + 1, sizeof hdr - 1, c->timeout_ms, NULL)) ||
+		if (FAILED(mapix_proto_io_read_full(&c->io, hdr, 1, -1, NULL)) ||
+		    FAILED(mapix_proto_io_read_full(&c->io, hdr + 1, sizeof hdr - 1, c->timeout_ms, NULL)) ||
 		    FAILED(mapix_proto_header_decode(hdr, c->max_frame, &h)) ||
 		    (h.kind != MAPIX_PROTO_REPLY && h.kind != MAPIX_PROTO_EVENT))
 			break;
 		BYTE *payload = malloc(h.length ? h.length : 1);
-		if (!payload || (h.length && FAILED(mapix_proto_read_full(c->fd, payload, h.length, c->timeout_ms, NULL)))) {
+		if (!payload || (h.length && FAILED(mapix_proto_io_read_full(&c->io, payload, h.length, c->timeout_ms, NULL)))) {
 			free(payload);
 			break;
 		}
@@ -290,7 +299,7 @@ static HRESULT roundtrip(remote_conn *c, const MAPIXWIREBUF *req, const char *fn
 	pthread_mutex_unlock(&c->lock);
 
 	pthread_mutex_lock(&c->wlock);
-	HRESULT hr = mapix_proto_write_frame(c->fd, MAPIX_PROTO_REQUEST, p.id, req->pb, req->cb, c->timeout_ms);
+	HRESULT hr = mapix_proto_io_write_frame(&c->io, MAPIX_PROTO_REQUEST, p.id, req->pb, req->cb, c->timeout_ms);
 	pthread_mutex_unlock(&c->wlock);
 
 	struct timespec deadline;
@@ -390,7 +399,7 @@ void remote_conn_release_handle(remote_conn *c, uint32_t handle)
 	pthread_mutex_unlock(&c->lock);
 	if (!dead && SUCCEEDED(mapix_wire_put_u32(&b, handle)) && SUCCEEDED(mapix_wire_put_u32(&b, MPX_OP_RELEASE))) {
 		pthread_mutex_lock(&c->wlock);
-		if (FAILED(mapix_proto_write_frame(c->fd, MAPIX_PROTO_ONEWAY, 0, b.pb, b.cb, c->timeout_ms)))
+		if (FAILED(mapix_proto_io_write_frame(&c->io, MAPIX_PROTO_ONEWAY, 0, b.pb, b.cb, c->timeout_ms)))
 			mark_dead(c);
 		pthread_mutex_unlock(&c->wlock);
 	}
@@ -475,7 +484,7 @@ void remote_conn_drop_advises(remote_conn *c, const void *owner)
 			if (SUCCEEDED(mapix_wire_put_u32(&b, MAPIX_PROTO_CONN_HANDLE)) &&
 			    SUCCEEDED(mapix_wire_put_u32(&b, MPX_OP_STORE_UNADVISE)) && SUCCEEDED(mapix_wire_put_u32(&b, found->id))) {
 				pthread_mutex_lock(&c->wlock);
-				if (FAILED(mapix_proto_write_frame(c->fd, MAPIX_PROTO_ONEWAY, 0, b.pb, b.cb, c->timeout_ms)))
+				if (FAILED(mapix_proto_io_write_frame(&c->io, MAPIX_PROTO_ONEWAY, 0, b.pb, b.cb, c->timeout_ms)))
 					mark_dead(c);
 				pthread_mutex_unlock(&c->wlock);
 			}
@@ -521,30 +530,104 @@ static HRESULT hello(remote_conn *c)
 	return hr;
 }
 
-static HRESULT conn_open(const char *address, const mapix_context *ctx, remote_conn **out)
+/* The password logon of a TCP connection (after HELLO). */
+static HRESULT logon_password(remote_conn *c)
 {
-	struct sockaddr_un addr;
+	rcall call;
+	rc_begin(&call, c, MAPIX_PROTO_CONN_HANDLE, MPX_OP_LOGON_PASSWORD);
+	RC_PUT(&call, mapix_proto_put_logon(&call.req, c->user, c->password));
+	HRESULT hr = rc_run(&call, "mapixd logon");
+	if (SUCCEEDED(hr)) {
+		mapix_proto_arena a = {0};
+		char *ident;
+		BYTE admin;
+		if (FAILED(mapix_proto_get_str(&call.out, &a, &ident)) || FAILED(mapix_wire_get_u8(&call.out, &admin)))
+			hr = rc_bad_reply(&call, "mapixd logon");
+		mapix_proto_arena_free(&a);
+	}
+	/* The request held the password: wipe it before the buffer goes. */
+	if (call.req.pb)
+		explicit_bzero(call.req.pb, call.req.cb);
+	rc_end(&call);
+	return hr;
+}
+
+static char *dup_opt(const char *s)
+{
+	return s && *s ? strdup(s) : NULL;
+}
+
+static BOOL same_opt(const char *a, const char *b)
+{
+	if (a && !*a)
+		a = NULL;
+	if (b && !*b)
+		b = NULL;
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static HRESULT conn_open(const remote_target *t, const char *address, const mapix_context *ctx, remote_conn **out)
+{
+	remote_address ra;
+	int fd = -1;
+	remote_tls tls = {NULL, NULL};
 	*out = NULL;
-	memset(&addr, 0, sizeof addr);
-	addr.sun_family = AF_UNIX;
-	if (strlen(address) >= sizeof addr.sun_path)
-		return mapix_error(MAPI_E_INVALID_PARAMETER, "mapixd address %s is too long", address);
-	strcpy(addr.sun_path, address);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd at %s: socket: %s", address, strerror(errno));
-	if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-		int e = errno;
-		close(fd);
-		return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd at %s cannot be reached: %s", address, strerror(e));
+	if (!remote_address_parse(address, &ra))
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "mapixd address %s is not a socket path, tcp:HOST:PORT or "
+		                                             "HOST:PORT",
+		                   address);
+	if (ra.tcp) {
+		/* No password, no logon: say so before connecting. */
+		if (!t->user || !*t->user || !t->password || !*t->password)
+			return mapix_error(MAPI_E_LOGON_FAILED, "mapixd at %s: a TCP server needs an account name and password "
+			                                        "(PR_MAPIX_REMOTE_USER, PR_MAPIX_REMOTE_PASSWORD)",
+			                   address);
+		/* What the server would refuse as malformed (ending the
+		 * connection) is refused here with a clear reason. */
+		if (strlen(t->password) > MAPIX_PROTO_MAX_PASSWORD)
+			return mapix_error(MAPI_E_INVALID_PARAMETER, "mapixd at %s: the password is longer than %u bytes", address,
+			                   (unsigned)MAPIX_PROTO_MAX_PASSWORD);
+		size_t n = strlen(t->user);
+		if (n > 64 || t->user[0] == '.' || t->user[0] == '-' ||
+		    strspn(t->user, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
+			return mapix_error(MAPI_E_INVALID_PARAMETER, "mapixd at %s: \"%s\" is not an account name", address,
+			                   t->user);
+		HRESULT hr = remote_tls_connect(address, &ra, t, timeout_ms(), &fd, &tls);
+		if (FAILED(hr))
+			return hr;
+	} else {
+		struct sockaddr_un addr;
+		memset(&addr, 0, sizeof addr);
+		addr.sun_family = AF_UNIX;
+		if (strlen(ra.path) >= sizeof addr.sun_path)
+			return mapix_error(MAPI_E_INVALID_PARAMETER, "mapixd address %s is too long", address);
+		strcpy(addr.sun_path, ra.path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd at %s: socket: %s", address, strerror(errno));
+		if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+			int e = errno;
+			close(fd);
+			return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd at %s cannot be reached: %s", address, strerror(e));
+		}
 	}
 	remote_conn *c = calloc(1, sizeof *c);
 	if (!c || !(c->address = strdup(address))) {
 		free(c);
+		remote_tls_close(&tls);
 		close(fd);
 		return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "mapixd: out of memory");
 	}
 	c->fd = fd;
+	c->io.fd = fd;
+	c->io.tls = tls.session;
+	c->tls = tls;
+	if (ra.tcp) {
+		c->user = dup_opt(t->user);
+		c->password = dup_opt(t->password);
+		c->ca_file = dup_opt(t->ca_file);
+		c->pin = dup_opt(t->pin);
+	}
 	c->ctx = *ctx;
 	c->timeout_ms = timeout_ms();
 	c->max_frame = MAPIX_PROTO_DEFAULT_MAX_FRAME; /* until HELLO tells */
@@ -552,11 +635,12 @@ static HRESULT conn_open(const char *address, const mapix_context *ctx, remote_c
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->cond, NULL);
 	pthread_mutex_init(&c->wlock, NULL);
-	if (pthread_create(&c->reader, NULL, reader_main, c) != 0) {
-		close(fd);
-		free(c->address);
-		free(c);
-		return mapix_error(MAPI_E_NOT_ENOUGH_RESOURCES, "mapixd: cannot start the connection's reader thread");
+	if ((ra.tcp && (!c->user || !c->password)) || pthread_create(&c->reader, NULL, reader_main, c) != 0) {
+		HRESULT hr = ra.tcp && (!c->user || !c->password)
+		                 ? mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "mapixd: out of memory")
+		                 : mapix_error(MAPI_E_NOT_ENOUGH_RESOURCES, "mapixd: cannot start the connection's reader thread");
+		conn_free(c);
+		return hr;
 	}
 	HRESULT hr = hello(c);
 	if (FAILED(hr)) {
@@ -565,15 +649,43 @@ static HRESULT conn_open(const char *address, const mapix_context *ctx, remote_c
 		remote_conn_unref(c);
 		return mapix_error(hr == MAPI_E_VERSION ? hr : MAPI_E_NETWORK_ERROR, "%s", why);
 	}
+	if (ra.tcp && FAILED(hr = logon_password(c))) {
+		/* MAPI_E_LOGON_FAILED (wrong password, locked out) stays what it
+		 * is; a broken connection is a network error. */
+		char why[512];
+		snprintf(why, sizeof why, "%s", MAPIXGetLastErrorText());
+		remote_conn_unref(c);
+		return mapix_error(hr, "%s", why);
+	}
 	*out = c;
 	return S_OK;
 }
 
 HRESULT remote_conn_get(const char *address, remote_conn **out)
 {
+	remote_target t;
+	memset(&t, 0, sizeof t);
+	t.address = address;
+	return remote_conn_get_target(&t, out);
+}
+
+/* Whether pooled connection c serves target t in context ctx. */
+static BOOL conn_matches(remote_conn *c, const remote_target *t, const char *address, const mapix_context *ctx)
+{
+	if (strcmp(c->address, address) != 0 || !mapix_context_equal(&c->ctx, ctx))
+		return FALSE;
+	if (!c->io.tls)
+		return TRUE;
+	return same_opt(c->user, t->user) && same_opt(c->password, t->password) && same_opt(c->ca_file, t->ca_file) &&
+	       same_opt(c->pin, t->pin);
+}
+
+HRESULT remote_conn_get_target(const remote_target *t, remote_conn **out)
+{
 	mapix_context ctx;
 	HRESULT hr;
 	*out = NULL;
+	const char *address = t->address;
 	if (!address || !*address)
 		address = MAPIX_DEFAULT_SERVER_SOCKET;
 	if (strncmp(address, "unix:", 5) == 0)
@@ -582,7 +694,7 @@ HRESULT remote_conn_get(const char *address, remote_conn **out)
 		return hr;
 	pthread_mutex_lock(&pool_lock);
 	for (remote_conn *c = pool; c; c = c->next)
-		if (strcmp(c->address, address) == 0 && mapix_context_equal(&c->ctx, &ctx) && remote_conn_alive(c)) {
+		if (conn_matches(c, t, address, &ctx) && remote_conn_alive(c)) {
 			atomic_fetch_add(&c->users, 1);
 			pthread_mutex_unlock(&pool_lock);
 			*out = c;
@@ -590,7 +702,7 @@ HRESULT remote_conn_get(const char *address, remote_conn **out)
 		}
 	pthread_mutex_unlock(&pool_lock);
 	remote_conn *c;
-	if (FAILED(hr = conn_open(address, &ctx, &c)))
+	if (FAILED(hr = conn_open(t, address, &ctx, &c)))
 		return hr;
 	pthread_mutex_lock(&pool_lock);
 	c->next = pool;
@@ -598,6 +710,15 @@ HRESULT remote_conn_get(const char *address, remote_conn **out)
 	pthread_mutex_unlock(&pool_lock);
 	*out = c;
 	return S_OK;
+}
+
+void remote_conn_target(remote_conn *c, remote_target *out)
+{
+	out->address = c->address;
+	out->user = c->user;
+	out->password = c->password;
+	out->ca_file = c->ca_file;
+	out->pin = c->pin;
 }
 
 void remote_conn_ref(remote_conn *c)
@@ -619,11 +740,18 @@ static void conn_free(remote_conn *c)
 		IMAPISupport_Release(a->support);
 		free(a);
 	}
+	remote_tls_close(&c->tls);
 	close(c->fd);
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->cond);
 	pthread_mutex_destroy(&c->wlock);
 	free(c->address);
+	free(c->user);
+	if (c->password)
+		explicit_bzero(c->password, strlen(c->password));
+	free(c->password);
+	free(c->ca_file);
+	free(c->pin);
 	free(c);
 }
 
