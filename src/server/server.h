@@ -258,7 +258,7 @@ typedef struct srv_logon {
 	const char *how;     /* "owner", "full access", "admin privilege", "deliver", "folder permissions" */
 	/* The identity as ACL members name it: "user:NAME", and
 	 * "account:NAME" when the identity's Unix user owns an account. */
-	char ids[2][80];
+	char ids[2][88]; /* "user:" + an identity name (srv_identity.name) */
 	unsigned n_ids;
 } srv_logon;
 
