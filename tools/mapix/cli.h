@@ -129,6 +129,8 @@ int cmd_store_ls(int argc, char **argv);
 int cmd_store_show(int argc, char **argv);
 int cmd_store_check(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
+int cmd_import(int argc, char **argv); /* cmd_import.c */
+int cmd_export(int argc, char **argv); /* cmd_export.c */
 /* Executes mapix-runas; returns only when it could not be run. */
 int cmd_runas(int argc, char **argv);
 
