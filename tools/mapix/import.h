@@ -84,6 +84,50 @@ void import_add_total(import_engine *eng, uint64_t bytes);
 LPMDB import_store(import_engine *eng);
 ULONG import_mime_flags(import_engine *eng);
 
+/* TRUE once the import must stop: SIGINT or SIGTERM arrived, or a batch
+ * could not be committed. Sources check it between items and return 0;
+ * import_commit_message saves nothing more from then on. */
+BOOL import_stopped(import_engine *eng);
+
+/* Reports each line of a converter's warning list (mapix_mime_*'s
+ * lppszWarnings) with import_warn and frees the list. */
+void import_warn_lines(import_engine *eng, const char *location, char *warnings);
+
+/* The folder kind a Maildir++ or EML tree folder name stands for: "Sent",
+ * "Sent Items", "Sent Messages" -> SENT, "Drafts" -> DRAFTS, "Trash",
+ * "Deleted Items", "Deleted Messages" -> DELETED, "Junk", "Spam",
+ * "Junk E-mail" -> JUNK, "Inbox" -> INBOX (any case); PLAIN otherwise. */
+import_folder_kind import_kind_for_name(const char *name);
+
+/* The common path of the MIME sources: creates a message in folder,
+ * converts the mail (from fd's current position to its end when fd >= 0,
+ * else from data[0..len)), sets extra (n_extra values, may be 0) and
+ * commits it under source_id. A failure is reported at location and
+ * counted as skipped; converter warnings become import_warn lines. */
+HRESULT import_mime(import_engine *eng, LPMAPIFOLDER folder, const char *source_id, const char *location, int fd,
+                    const void *data, size_t len, ULONG mime_flags, const SPropValue *extra, ULONG n_extra,
+                    uint64_t bytes);
+
+/* ---- for the command (cmd_import.c) ------------------------------------------ */
+
+/* Opens the --folder target: path as cli_open_folder reads it ("/" and
+ * "/A" from the root, "A/B" from the IPM subtree, "\\/" a slash inside a
+ * name), creating the folders that are missing. */
+HRESULT import_open_target(LPMDB mdb, const char *path, LPMAPIFOLDER *lppFolder);
+
+/* An engine importing into base (owned by the engine from here on).
+ * base_is_ipm says base is the IPM subtree (no --folder): special folder
+ * kinds then resolve to the store's own folders. Saves are grouped batch
+ * by batch; quiet turns the progress line off. label names the mailbox in
+ * messages. Installs the SIGINT/SIGTERM handlers. NULL when out of memory. */
+import_engine *import_engine_new(LPMDB mdb, const char *label, LPMAPIFOLDER base, BOOL base_is_ipm, ULONG batch,
+                                 BOOL quiet);
+/* Commits what is pending, releases the folders, prints the summary and
+ * frees the engine. Returns the exit status: 1 when the import was
+ * interrupted or a batch was lost (the line saying so is printed), else
+ * source_rc. */
+int import_engine_finish(import_engine *eng, int source_rc);
+
 /* ---- the sources ------------------------------------------------------------- */
 
 /* mbox dialects (--mbox-format): mboxrd unquotes every ">From " run, mboxo
@@ -94,6 +138,9 @@ typedef enum import_mbox_format { IMPORT_MBOXRD = 0, IMPORT_MBOXO } import_mbox_
  * the summary), or prints the one-line error and returns 1 when the input
  * itself cannot be read (missing file, not the format named). */
 int import_eml(import_engine *eng, const char *path);
+/* A directory of .eml files; subdirectories become subfolders (the tree
+ * `mapix export --format eml` writes imports back). */
+int import_eml_tree(import_engine *eng, const char *path);
 int import_mbox(import_engine *eng, const char *path, import_mbox_format format);
 int import_maildir(import_engine *eng, const char *path);
 int import_pst(import_engine *eng, const char *path);
