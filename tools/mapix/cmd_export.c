@@ -550,7 +550,7 @@ int cmd_export(int argc, char **argv)
 		struct timespec end;
 		clock_gettime(CLOCK_MONOTONIC, &end);
 		double secs = (double)(end.tv_sec - started.tv_sec) + (end.tv_nsec - started.tv_nsec) / 1e9;
-		printf("exported %llu messages from %llu folders (%.1f MiB in %.2f s, %.0f msg/s); %llu skipped\n",
+		printf("exported %llu messages from %llu folders (%.1f MiB in %.1f s, %.0f msg/s); %llu skipped\n",
 		       (unsigned long long)w.messages, (unsigned long long)w.folders, w.run.bytes / 1048576.0, secs,
 		       secs > 0 ? w.messages / secs : 0.0, (unsigned long long)w.skipped);
 	}
