@@ -11,7 +11,7 @@
  * top of DEST. With --folder F, F itself is the top. Only IPM messages are
  * written (the normal contents table, so no folder-associated ones); a
  * message that cannot be read or converted is reported with its folder and
- * entry ID, counted and skipped. Folders are walked one at a time and their
+ * entry ID, counted and skipped (the exit status stays 0, as for import). Folders are walked one at a time and their
  * contents tables one page at a time, and the MIME writer streams large
  * values, so memory stays bounded whatever the size of the mailbox or of
  * one message.
@@ -554,8 +554,8 @@ int cmd_export(int argc, char **argv)
 		       (unsigned long long)w.messages, (unsigned long long)w.folders, w.run.bytes / 1048576.0, secs,
 		       secs > 0 ? w.messages / secs : 0.0, (unsigned long long)w.skipped);
 	}
-	if (rc == CLI_EXIT_OK && w.skipped)
-		rc = CLI_EXIT_FAILURE;
+	/* Skipped messages are reported and counted, the exit status stays 0
+	 * (as for `mapix import`): the summary says how many. */
 	for (int k = 0; k <= EXPORT_JUNK; k++)
 		MAPIFreeBuffer(w.special.eid[k].lpb);
 	free(w.names);
