@@ -29,7 +29,8 @@ static void usage(FILE *out)
 	        "Imports mail into the mailbox (a local mailbox file is created when missing).\n"
 	        "Without --format each PATH is recognized: a directory with cur/ and new/ is a\n"
 	        "Maildir (Maildir++ subfolders included), another directory a tree of .eml\n"
-	        "files (subdirectories become subfolders), a file starting with \"From \" an\n"
+	        "files or mbox files (subdirectories, and NAME.sbd/ beside an mbox NAME,\n"
+	        "become subfolders), a file starting with \"From \" an\n"
 	        "mbox, one starting with \"!BDN\" a PST or OST, anything else one message.\n"
 	        "\n"
 	        "  --folder F       import below F (created when missing; \"A/B\" starts at the\n"
@@ -212,7 +213,7 @@ int cmd_import(int argc, char **argv)
 			r = import_eml(eng, paths[i]);
 			break;
 		case FMT_EML_TREE:
-			r = import_eml_tree(eng, paths[i]);
+			r = import_eml_tree(eng, paths[i], dialect);
 			break;
 		case FMT_MBOX:
 			r = import_mbox(eng, paths[i], dialect);

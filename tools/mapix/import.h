@@ -139,9 +139,15 @@ typedef enum import_mbox_format { IMPORT_MBOXRD = 0, IMPORT_MBOXO } import_mbox_
  * itself cannot be read (missing file, not the format named). */
 int import_eml(import_engine *eng, const char *path);
 /* A directory of .eml files; subdirectories become subfolders (the tree
- * `mapix export --format eml` writes imports back). */
-int import_eml_tree(import_engine *eng, const char *path);
+ * `mapix export --format eml` writes imports back). Files that start with
+ * "From " are mbox folders in Thunderbird's layout (NAME is the folder,
+ * NAME.sbd/ its subfolders: what `mapix export --format mbox` writes), read
+ * in mbox_format. */
+int import_eml_tree(import_engine *eng, const char *path, import_mbox_format mbox_format);
 int import_mbox(import_engine *eng, const char *path, import_mbox_format format);
+/* The same into the folder at relpath (import_folder's arguments). */
+int import_mbox_into(import_engine *eng, const char *path, import_mbox_format format, const char *relpath,
+                     import_folder_kind kind);
 int import_maildir(import_engine *eng, const char *path);
 int import_pst(import_engine *eng, const char *path);
 

@@ -2,7 +2,10 @@
  * import_eml.c — the EML sources of `mapix import`: one RFC 5322 file, or a
  * directory tree of them where each subdirectory is a folder (the layout
  * `mapix export --format eml` writes). A file's identity is
- * "eml:<realpath>", so the same file imported again is left alone.
+ * "eml:<realpath>", so the same file imported again is left alone. The
+ * tree may hold mbox files too, in Thunderbird's layout (NAME an mbox,
+ * NAME.sbd/ its subfolders; `mapix export --format mbox`), handed to the
+ * mbox source.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -144,7 +147,29 @@ static uint64_t tree_size(const char *dir, int depth)
 	return total;
 }
 
-static int walk_tree(import_engine *eng, const char *dir, const char *relpath, import_folder_kind kind, int depth)
+/* TRUE when the file at path starts with "From " (an mbox). */
+static BOOL starts_like_mbox(const char *path)
+{
+	char head[5];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return FALSE;
+	ssize_t n = read(fd, head, sizeof head);
+	close(fd);
+	return n == 5 && memcmp(head, "From ", 5) == 0;
+}
+
+/* The folder name of a Thunderbird subfolder directory ("X.sbd" -> "X"). */
+static char *folder_name(const char *dirname)
+{
+	size_t n = strlen(dirname);
+	if (n > 4 && strcmp(dirname + n - 4, ".sbd") == 0)
+		n -= 4;
+	return strndup(dirname, n);
+}
+
+static int walk_tree(import_engine *eng, const char *dir, const char *relpath, import_folder_kind kind, int depth,
+                     import_mbox_format mbox_format)
 {
 	size_t n = 0;
 	char **names = list_dir(dir, &n);
@@ -160,16 +185,29 @@ static int walk_tree(import_engine *eng, const char *dir, const char *relpath, i
 			break;
 		/* Symbolic links to directories are not followed (no loops);
 		 * to files they are, like any file named on the command line. */
-		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+		BOOL ok = lstat(p, &st) == 0;
+		if (ok && S_ISDIR(st.st_mode)) {
 			if (names[i][0] == '.' || depth >= 64) {
 				free(p);
 				continue;
 			}
-			char *sub = join_rel(relpath, names[i]);
+			char *name = folder_name(names[i]);
+			char *sub = name ? join_rel(relpath, name) : NULL;
 			if (sub)
-				walk_tree(eng, p, sub, depth == 0 ? import_kind_for_name(names[i]) : kind, depth + 1);
+				walk_tree(eng, p, sub, depth == 0 ? import_kind_for_name(name) : kind, depth + 1, mbox_format);
 			free(sub);
-		} else if (is_eml_name(names[i])) {
+			free(name);
+		} else if (!is_eml_name(names[i])) {
+			/* Only mbox files besides .eml ones: anything else in
+			 * the tree (notes, indexes) is not mail. */
+			if (ok && names[i][0] != '.' && S_ISREG(st.st_mode) && starts_like_mbox(p)) {
+				char *sub = join_rel(relpath, names[i]);
+				if (sub)
+					import_mbox_into(eng, p, mbox_format, sub,
+					                 depth == 0 ? import_kind_for_name(names[i]) : kind);
+				free(sub);
+			}
+		} else {
 			/* The folder is opened (made) only when it has mail. */
 			if (!folder && FAILED(import_folder(eng, relpath, kind, NULL, &folder))) {
 				free(p);
@@ -185,9 +223,10 @@ static int walk_tree(import_engine *eng, const char *dir, const char *relpath, i
 	return 0;
 }
 
-int import_eml_tree(import_engine *eng, const char *path)
+int import_eml_tree(import_engine *eng, const char *path, import_mbox_format mbox_format)
 {
+	/* .eml files only: import_mbox_into adds each mbox's size itself. */
 	import_add_total(eng, tree_size(path, 0));
 	/* Files at the top of the tree are the Inbox's (or the --folder's). */
-	return walk_tree(eng, path, "", IMPORT_FOLDER_INBOX, 0);
+	return walk_tree(eng, path, "", IMPORT_FOLDER_INBOX, 0, mbox_format);
 }

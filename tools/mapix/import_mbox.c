@@ -146,7 +146,8 @@ static void on_end(void *ctx, uint64_t end)
 
 static const mbox_split_ops reader_ops = {on_begin, on_data, on_end};
 
-int import_mbox(import_engine *eng, const char *path, import_mbox_format format)
+int import_mbox_into(import_engine *eng, const char *path, import_mbox_format format, const char *relpath,
+                     import_folder_kind kind)
 {
 	mbox_reader r = {.eng = eng, .path = path, .spill = -1};
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
@@ -160,7 +161,7 @@ int import_mbox(import_engine *eng, const char *path, import_mbox_format format)
 		rc = cli_error("%s: %s", path, strerror(errno));
 	else if (!(chunk = malloc(MBOX_READ_SIZE)) || !(r.buf = malloc(MBOX_MEM_MAX)))
 		rc = cli_error("out of memory");
-	else if (FAILED(import_folder(eng, "", IMPORT_FOLDER_INBOX, NULL, &r.folder)))
+	else if (FAILED(import_folder(eng, relpath, kind, NULL, &r.folder)))
 		rc = CLI_EXIT_FAILURE;
 	if (rc)
 		goto out;
@@ -204,4 +205,9 @@ out:
 	free(chunk);
 	free(real);
 	return rc;
+}
+
+int import_mbox(import_engine *eng, const char *path, import_mbox_format format)
+{
+	return import_mbox_into(eng, path, format, "", IMPORT_FOLDER_INBOX);
 }
