@@ -176,22 +176,41 @@ static int export_one(walk *w, LPMAPIFOLDER folder, const SBinary *eid)
 {
 	ULONG type = 0, n = 0;
 	LPMESSAGE msg = NULL;
-	LPSPropValue v = NULL;
+	LPSPropValue v = NULL, got = NULL; /* v: one slot per M_*, pointing into got */
 	char *sender = NULL, *tmp = NULL, **keywords = NULL;
 	int fatal = 0;
-	SizedSPropTagArray(M_COUNT, tags) = {
-		M_COUNT,
-		{PR_MESSAGE_FLAGS, PR_MSG_STATUS, PR_FLAG_STATUS, PR_LAST_VERB_EXECUTED, PR_MESSAGE_DELIVERY_TIME,
-		 PR_CLIENT_SUBMIT_TIME, PR_CREATION_TIME, PR_SENDER_SMTP_ADDRESS_W, PR_SENDER_EMAIL_ADDRESS_W,
-		 PR_SENDER_ADDRTYPE_W, PR_SENT_REPRESENTING_SMTP_ADDRESS_W, w->keywords_tag}};
-	if (w->keywords_tag == PR_NULL)
-		tags.cValues = M_COUNT - 1;
+	static const ULONG all_tags[M_COUNT] = {
+		PR_MESSAGE_FLAGS,          PR_MSG_STATUS,         PR_FLAG_STATUS,   PR_LAST_VERB_EXECUTED,
+		PR_MESSAGE_DELIVERY_TIME,  PR_CLIENT_SUBMIT_TIME, PR_CREATION_TIME, PR_SENDER_SMTP_ADDRESS_W,
+		PR_SENDER_EMAIL_ADDRESS_W, PR_SENDER_ADDRTYPE_W,  PR_SENT_REPRESENTING_SMTP_ADDRESS_W, PR_NULL};
+	/* Only what the format uses: every property asked for costs the store
+	 * a lookup, found or not. The others stay PR_NULL in v. */
+	SizedSPropTagArray(M_COUNT, tags) = {0, {0}};
+	int at[M_COUNT];
+	unsigned needs = w->run.format->needs;
+	for (int i = 0; i < M_COUNT; i++) {
+		BOOL flags = i < M_DELIVERY || i == M_KEYWORDS;
+		ULONG tag = i == M_KEYWORDS ? w->keywords_tag : all_tags[i];
+		at[i] = -1;
+		if (tag != PR_NULL && (needs & (flags ? EXPORT_NEEDS_FLAGS : EXPORT_NEEDS_ENVELOPE))) {
+			at[i] = (int)tags.cValues;
+			tags.aulPropTag[tags.cValues++] = tag;
+		}
+	}
 
 	HRESULT hr = IMAPIFolder_OpenEntry(folder, eid->cb, (LPENTRYID)eid->lpb, NULL, 0, &type, (LPUNKNOWN *)&msg);
 	if (SUCCEEDED(hr) && type != MAPI_MESSAGE)
 		hr = MAPI_E_INVALID_ENTRYID;
+	if (SUCCEEDED(hr) && tags.cValues)
+		hr = IMessage_GetProps(msg, (LPSPropTagArray)&tags, MAPI_UNICODE, &n, &got);
+	if (SUCCEEDED(hr) && MAPIAllocateBuffer(M_COUNT * sizeof *v, (LPVOID *)&v) != S_OK)
+		hr = MAPI_E_NOT_ENOUGH_MEMORY;
 	if (SUCCEEDED(hr))
-		hr = IMessage_GetProps(msg, (LPSPropTagArray)&tags, MAPI_UNICODE, &n, &v);
+		for (int i = 0; i < M_COUNT; i++) {
+			v[i].ulPropTag = PR_NULL;
+			if (at[i] >= 0 && (ULONG)at[i] < n)
+				v[i] = got[at[i]];
+		}
 	if (FAILED(hr)) {
 		report_skip(w, eid, hr);
 		goto out;
@@ -249,6 +268,7 @@ out:
 	}
 	MAPIFreeBuffer(sender);
 	MAPIFreeBuffer(v);
+	MAPIFreeBuffer(got);
 	if (msg)
 		IMessage_Release(msg);
 	return fatal;

@@ -80,8 +80,15 @@ typedef struct export_run {
 	uint64_t bytes;   /* written so far */
 } export_run;
 
+/* What a format reads of a message besides its MIME form (each property a
+ * message does not have still costs the store a lookup, so none is asked
+ * for in vain). */
+#define EXPORT_NEEDS_ENVELOPE 0x1 /* sender and time (mbox From_ line) */
+#define EXPORT_NEEDS_FLAGS 0x2    /* flags and keywords (Maildir names) */
+
 struct export_format {
 	const char *name;
+	unsigned needs; /* EXPORT_NEEDS_* */
 	/* Opens (creating) the folder's place under run->dest. Returns 0, or
 	 * prints the one-line error and returns 1 (the export stops). */
 	int (*open_folder)(export_run *run, const export_folder *f);

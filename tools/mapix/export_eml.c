@@ -125,4 +125,4 @@ static int eml_close(export_run *run)
 	return rc;
 }
 
-const export_format export_format_eml = {"eml", eml_open, eml_write, eml_close};
+const export_format export_format_eml = {"eml", 0, eml_open, eml_write, eml_close};

@@ -339,4 +339,4 @@ static int maildir_close(export_run *run)
 	return rc;
 }
 
-const export_format export_format_maildir = {"maildir", maildir_open, maildir_write, maildir_close};
+const export_format export_format_maildir = {"maildir", EXPORT_NEEDS_FLAGS, maildir_open, maildir_write, maildir_close};

@@ -287,4 +287,4 @@ static int mbox_close(export_run *run)
 	return rc;
 }
 
-const export_format export_format_mbox = {"mbox", mbox_open, mbox_write, mbox_close};
+const export_format export_format_mbox = {"mbox", EXPORT_NEEDS_ENVELOPE, mbox_open, mbox_write, mbox_close};
