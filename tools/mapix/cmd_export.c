@@ -17,6 +17,7 @@
  * one message.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -512,10 +513,31 @@ out:
 	return rc;
 }
 
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: mapix export [--folder F] (--mailbox PATH | --mailbox NAME --server A | --profile NAME)\n"
+	        "                    [--format eml|mbox|maildir] [--no-recurse] [--append] [--quiet] DEST\n"
+	        "\n"
+	        "Writes the IPM subtree's folders (or F and its subfolders) to the directory\n"
+	        "DEST, which must be empty or missing unless --append is given.\n"
+	        "\n"
+	        "  --format eml      DEST/<folder path>/<NNNNNN>.eml (default)\n"
+	        "  --format mbox     one mboxrd file per folder, DEST/<Name> with subfolders\n"
+	        "                    in DEST/<Name>.sbd/ (Thunderbird's layout)\n"
+	        "  --format maildir  Maildir++ as Dovecot reads it: the Inbox in DEST, other\n"
+	        "                    folders in DEST/.A.B, flags and keywords in file names\n"
+	        "  --folder F        export F (\"A/B\" from the IPM subtree, \"/A\" from the root)\n"
+	        "  --no-recurse      without F's subfolders\n"
+	        "  --append          add to a DEST that is not empty (mbox files grow, EML\n"
+	        "                    and Maildir folders get new files)\n"
+	        "  --quiet           no progress line\n");
+}
+
 int cmd_export(int argc, char **argv)
 {
 	cli_mailbox mb = {0};
-	const char *folder = NULL, *format = NULL, *no_recurse = NULL, *quiet = NULL, *append = NULL;
+	const char *folder = NULL, *format = NULL, *no_recurse = NULL, *quiet = NULL, *append = NULL, *help = NULL;
 	const char **pos;
 	int npos, rc;
 	const cli_option opts[] = {CLI_MAILBOX_OPTIONS(&mb),
@@ -524,14 +546,19 @@ int cmd_export(int argc, char **argv)
 	                           {"no-recurse", 0, &no_recurse},
 	                           {"append", 0, &append},
 	                           {"quiet", 0, &quiet},
+	                           {"help", 0, &help},
 	                           {NULL, 0, NULL}};
 	if ((rc = cli_parse(argc, argv, opts, &pos, &npos)))
 		return rc;
+	if (help) {
+		free(pos);
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
 	const char *dest = npos == 1 ? pos[0] : NULL;
 	free(pos);
 	if (npos != 1)
-		return cli_usage_error("export: give one destination (mapix export --mailbox PATH [--format "
-		                       "eml|mbox|maildir] DEST)");
+		return cli_usage_error("export: give one destination (see 'mapix export --help')");
 	walk w = {0};
 	if (!format || !strcmp(format, "eml"))
 		w.run.format = &export_format_eml;
