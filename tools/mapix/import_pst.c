@@ -32,21 +32,25 @@
 
 void pst_error_text(libpff_error_t **err, char *buf, size_t n)
 {
-	if (!err || !*err) {
+	if (!err || !*err)
 		return;
-	}
 	if (buf && n) {
-		char text[1024] = "";
-		libpff_error_sprint(*err, text, sizeof text);
-		/* libpff's text is a backtrace, outermost call first: the first
-		 * line says what failed, the last one why. */
-		char *nl = strrchr(text, '\n');
-		while (nl && nl[1] == '\0') {
+		/* libpff's backtrace runs from the cause to the outermost call
+		 * ("libpff_file_open: unable to open file"): the first line says
+		 * why, without the name of the function that noticed. */
+		char text[4096] = "";
+		libpff_error_backtrace_sprint(*err, text, sizeof text);
+		char *nl = strchr(text, '\n');
+		if (nl)
 			*nl = '\0';
-			nl = strrchr(text, '\n');
-		}
-		const char *why = nl ? nl + 1 : text;
-		snprintf(buf, n, "%s", why);
+		const char *why = text;
+		const char *colon = strstr(text, ": ");
+		if (strncmp(text, "lib", 3) == 0 && colon && !memchr(text, ' ', (size_t)(colon - text)))
+			why = colon + 2;
+		size_t len = strlen(why);
+		while (len && (why[len - 1] == '.' || why[len - 1] == '\r'))
+			len--;
+		snprintf(buf, n, "%.*s", (int)len, why);
 	}
 	libpff_error_free(err);
 }

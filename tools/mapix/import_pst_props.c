@@ -212,6 +212,24 @@ static HRESULT stream_value(libpff_record_entry_t *entry, ULONG tag, int codepag
 
 /* ---- one record set -------------------------------------------------------------------- */
 
+static BOOL streamable(ULONG type)
+{
+	return type == PT_BINARY || type == PT_STRING8 || type == PT_UNICODE;
+}
+
+/* PST_STREAM_MIN, or MAPIX_TEST_PST_STREAM_MIN (a test hook: small files
+ * then take the streaming path too). */
+size_t pst_stream_min(void)
+{
+	static size_t min;
+	if (!min) {
+		const char *e = getenv("MAPIX_TEST_PST_STREAM_MIN");
+		long v = e ? strtol(e, NULL, 10) : 0;
+		min = v > 0 ? (size_t)v : PST_STREAM_MIN;
+	}
+	return min;
+}
+
 /* Reads one entry's type and raw bytes. Returns FALSE when libpff cannot. */
 static BOOL entry_raw(libpff_record_entry_t *entry, ULONG *tag, BYTE **data, size_t *size, char *why, size_t nwhy)
 {
@@ -226,7 +244,7 @@ static BOOL entry_raw(libpff_record_entry_t *entry, ULONG *tag, BYTE **data, siz
 		return FALSE;
 	}
 	*tag = PROP_TAG(type & 0xFFFF, id & 0xFFFF);
-	if (*size == 0 || *size >= PST_STREAM_MIN)
+	if (*size == 0 || (*size >= pst_stream_min() && streamable(PROP_TYPE(*tag))))
 		return TRUE; /* large values are streamed by the caller */
 	*data = malloc(*size);
 	if (!*data || libpff_record_entry_get_data(entry, *data, *size, &err) != 1) {
@@ -236,11 +254,6 @@ static BOOL entry_raw(libpff_record_entry_t *entry, ULONG *tag, BYTE **data, siz
 		return FALSE;
 	}
 	return TRUE;
-}
-
-static BOOL streamable(ULONG type)
-{
-	return type == PT_BINARY || type == PT_STRING8 || type == PT_UNICODE;
 }
 
 /* The item's code page for 8-bit strings: PR_MESSAGE_CODEPAGE, else the file's. */
@@ -291,7 +304,7 @@ static HRESULT read_set(pst_import *pi, libpff_item_t *item, int set, pst_object
 			ULONG ttag = pst_target_tag(pi, entry, tag);
 			if (PROP_ID(ttag) == PROP_ID_NULL) {
 				/* a named property the file's map does not name: nothing to key it by */
-			} else if (size >= PST_STREAM_MIN && streamable(PROP_TYPE(tag))) {
+			} else if (size >= pst_stream_min() && streamable(PROP_TYPE(tag))) {
 				if (target)
 					hr = stream_value(entry, ttag, codepage, target, why, nwhy);
 				else if (!(data = malloc(size)) || libpff_record_entry_get_data(entry, data, size, &err) != 1) {
@@ -299,10 +312,9 @@ static HRESULT read_set(pst_import *pi, libpff_item_t *item, int set, pst_object
 					hr = MAPI_E_CORRUPT_DATA;
 				} else if (pst_value_from_raw(ttag, data, size, codepage, props, &props[count]) == S_OK)
 					count++;
-			} else if (size < PST_STREAM_MIN) {
-				/* Values that do not fit their type are left out: the rest of the item still counts. */
-				if (pst_value_from_raw(ttag, data, size, codepage, props, &props[count]) == S_OK)
-					count++;
+			} else if (pst_value_from_raw(ttag, data, size, codepage, props, &props[count]) == S_OK) {
+				/* (a value that does not fit its type is left out: the rest of the item still counts) */
+				count++;
 			}
 		}
 		free(data);

@@ -76,6 +76,10 @@ void pst_walk(pst_import *pi, libpff_item_t *subtree);
  * properties belong to the target store instead. */
 typedef enum pst_object_kind { PST_OBJ_MESSAGE, PST_OBJ_RECIPIENT, PST_OBJ_ATTACHMENT } pst_object_kind;
 
+/* Values from this size on are streamed: PST_STREAM_MIN, unless the test
+ * hook MAPIX_TEST_PST_STREAM_MIN says otherwise. */
+size_t pst_stream_min(void);
+
 /* TRUE when a property with this (PST) tag is not copied to an object of
  * kind: the target store computes it or owns it. */
 BOOL pst_prop_skipped(pst_object_kind kind, ULONG tag);
