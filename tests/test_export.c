@@ -867,6 +867,83 @@ static void test_large_bodies(void **state)
 	g_string_free(html, TRUE);
 }
 
+/* A message the converter cannot write (an attachment that says it is an
+ * embedded message but holds none) is reported with its folder and entry ID, counted, and
+ * leaves nothing behind; the messages around it are exported. */
+static void test_skipped_message(void **state)
+{
+	(void)state;
+	need_cli();
+	mailbox mb;
+	mailbox_create(&mb, "skip.mapix");
+	LPMAPIFOLDER folder = make_folder(mb.subtree, "Mixed");
+	msg_spec before = {"Before", "alice@example.com", "first\n", MSGFLAG_READ, 0, 0, 0, {NULL}, 1};
+	add_message(&mb, folder, &before);
+	LPMESSAGE m = NULL;
+	CHECK(IMAPIFolder_CreateMessage(folder, NULL, 0, &m));
+	SPropValue v[2] = {{.ulPropTag = PR_MESSAGE_CLASS_A, .Value.lpszA = (LPSTR) "IPM.Note"},
+	                   {.ulPropTag = PR_SUBJECT_A, .Value.lpszA = (LPSTR) "Too deep"}};
+	CHECK(IMessage_SetProps(m, 2, v, NULL));
+	LPATTACH a = NULL;
+	ULONG num = 0;
+	CHECK(IMessage_CreateAttach(m, NULL, 0, &num, &a));
+	SPropValue av = {.ulPropTag = PR_ATTACH_METHOD, .Value.l = ATTACH_EMBEDDED_MSG};
+	CHECK(IAttach_SetProps(a, 1, &av, NULL));
+	CHECK(IAttach_SaveChanges(a, 0));
+	IAttach_Release(a);
+	CHECK(IMessage_SaveChanges(m, 0));
+	IMessage_Release(m);
+	msg_spec after = {"After", "bob@example.com", "last\n", MSGFLAG_READ, 0, 0, 0, {NULL}, 2};
+	add_message(&mb, folder, &after);
+	IMAPIFolder_Release(folder);
+	mailbox_close(&mb);
+
+	static const char *const formats[] = {"eml", "mbox", "maildir"};
+	for (int k = 0; k < 3; k++) {
+		cli_result r;
+		char dest[32];
+		snprintf(dest, sizeof dest, "skip-%s", formats[k]);
+		run_mapix(&r, (const char *const[]){"export", "--quiet", "--mailbox", mb.path, "--folder", "Mixed", "--format",
+		                                    formats[k], dest, NULL});
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(r.out, "exported 2 messages from 1 folders"));
+		assert_non_null(strstr(r.out, "; 1 skipped\n"));
+		if (strncmp(r.err, "mapix: export: Mixed: message ", 30) != 0 || !strstr(r.err, "(MAPI_E_") ||
+		    strchr(r.err, '\n') != r.err + strlen(r.err) - 1)
+			fail_msg("%s: unexpected report: %s", formats[k], r.err);
+		if (k == 0)
+			print_message("%s", r.err);
+		char rel[64];
+		if (k == 0) {
+			snprintf(rel, sizeof rel, "%s/Mixed", dest);
+			char *names = list_dir(rel);
+			assert_string_equal(names, "000001.eml\n000002.eml\n"); /* no .tmp left */
+			free(names);
+		} else if (k == 1) {
+			snprintf(rel, sizeof rel, "%s/Mixed", dest);
+			char *text = read_all(rel, NULL);
+			assert_null(strstr(text, "Too deep"));
+			assert_non_null(strstr(text, "Subject: Before\n"));
+			assert_non_null(strstr(text, "Subject: After\n"));
+			assert_int_equal(strncmp(text, "From alice@example.com ", 23), 0);
+			assert_non_null(strstr(text, "\n\nFrom bob@example.com "));
+			free(text);
+		} else {
+			snprintf(rel, sizeof rel, "%s/.Mixed/tmp", dest);
+			char *names = list_dir(rel);
+			assert_string_equal(names, "");
+			free(names);
+			snprintf(rel, sizeof rel, "%s/.Mixed/cur", dest);
+			names = list_dir(rel);
+			int n = 0;
+			for (char *p = names; *p; p++)
+				n += *p == '\n';
+			assert_int_equal(n, 2);
+			free(names);
+		}
+	}
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -892,6 +969,7 @@ int main(void)
 		cmocka_unit_test(test_eml_tree_refusal_append),
 		cmocka_unit_test(test_python_compare),
 		cmocka_unit_test(test_large_bodies),
+		cmocka_unit_test(test_skipped_message),
 		cmocka_unit_test(test_big_attachment_rss),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
