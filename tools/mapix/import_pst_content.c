@@ -17,7 +17,8 @@
 
 /* ---- recipients ------------------------------------------------------------------------- */
 
-static HRESULT copy_recipients(pst_import *pi, libpff_item_t *item, LPMESSAGE target, char *why, size_t nwhy)
+static HRESULT copy_recipients(pst_import *pi, libpff_item_t *item, LPMESSAGE target, const char *location,
+                               char *why, size_t nwhy)
 {
 	libpff_error_t *err = NULL;
 	libpff_item_t *recips = NULL;
@@ -61,8 +62,10 @@ static HRESULT copy_recipients(pst_import *pi, libpff_item_t *item, LPMESSAGE ta
 		rows->aEntries[rows->cEntries].rgPropVals = props;
 		rows->cEntries++;
 	}
-	if (rows->cEntries && FAILED(hr = IMessage_ModifyRecipients(target, MODRECIP_ADD, rows)))
-		snprintf(why, nwhy, "recipients: %s", MAPIXGetLastErrorText());
+	/* A recipient table the store will not take costs the recipients, not
+	 * the item: a warning, and the rest is copied. */
+	if (rows->cEntries && FAILED(IMessage_ModifyRecipients(target, MODRECIP_ADD, rows)))
+		import_warn(pi->eng, location, "recipients not kept: %s", MAPIXGetLastErrorText());
 out:
 	if (rows) {
 		for (ULONG i = 0; i < rows->cEntries; i++)
@@ -215,7 +218,7 @@ HRESULT pst_copy_message(pst_import *pi, libpff_item_t *item, LPMESSAGE target, 
 	}
 	HRESULT hr = pst_copy_props(pi, item, 0, PST_OBJ_MESSAGE, (LPMAPIPROP)target, location, why, nwhy);
 	if (SUCCEEDED(hr))
-		hr = copy_recipients(pi, item, target, why, nwhy);
+		hr = copy_recipients(pi, item, target, location, why, nwhy);
 	if (SUCCEEDED(hr))
 		hr = copy_attachments(pi, item, target, depth, location, why, nwhy);
 	return hr;
