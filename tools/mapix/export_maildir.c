@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "export.h"
+#include "import_split.h"
 
 #define MAX_KEYWORDS 26
 
@@ -110,30 +111,29 @@ static int make_maildir(const char *dir)
 	return 0;
 }
 
-/* Reads an existing dovecot-keywords file (--append), keeping its numbers. */
+/* Reads an existing dovecot-keywords file (--append), keeping its numbers;
+ * the lines are parsed by the import's reader of the same file
+ * (import_maildir_name.c), so both sides agree on what it says. */
 static void load_keywords(maildir_state *s)
 {
 	char *path = export_join(s->dir, "dovecot-keywords");
-	FILE *f = path ? fopen(path, "r") : NULL;
+	FILE *f = path ? fopen(path, "rb") : NULL;
 	free(path);
 	if (!f)
 		return;
-	char line[1024];
-	while (fgets(line, sizeof line, f)) {
-		char *end = NULL;
-		long idx = strtol(line, &end, 10);
-		if (end == line || *end != ' ' || idx < 0 || idx >= MAX_KEYWORDS)
-			continue;
-		end++;
-		end[strcspn(end, "\r\n")] = 0;
-		if (!*end)
-			continue;
-		while (s->nkeywords <= idx)
-			s->keywords[s->nkeywords++] = NULL;
-		free(s->keywords[idx]);
-		s->keywords[idx] = strdup(end);
-	}
+	/* The file names at most 26 keywords; more than this is not one. */
+	char *text = malloc(65536);
+	size_t len = text ? fread(text, 1, 65536, f) : 0;
 	fclose(f);
+	for (unsigned i = 0; text && i < MAX_KEYWORDS; i++) {
+		char name[1024];
+		if (!maildir_keyword(text, len, i, name, sizeof name))
+			continue;
+		while (s->nkeywords <= (int)i)
+			s->keywords[s->nkeywords++] = NULL;
+		s->keywords[i] = strdup(name);
+	}
+	free(text);
 }
 
 static int maildir_open(export_run *run, const export_folder *f)
