@@ -313,6 +313,37 @@ static void test_maildir_folders(void **state)
 	assert_false(maildir_folder_path(".A..B", out, sizeof out));
 	assert_false(maildir_folder_path(".A.", out, sizeof out));
 	assert_false(maildir_folder_path(".Averylongname", out, 8));
+	/* Modified UTF-7 and Dovecot's escapes. */
+	assert_true(maildir_folder_path(".&AMQ-rger.Caf&AOk-", out, sizeof out));
+	assert_string_equal(out, "\xc3\x84rger/Caf\xc3\xa9");
+	assert_true(maildir_folder_path(".Tom&-Jerry", out, sizeof out));
+	assert_string_equal(out, "Tom&Jerry");
+	assert_true(maildir_folder_path(".&2D3eAA-", out, sizeof out)); /* U+1F600 as a surrogate pair */
+	assert_string_equal(out, "\xf0\x9f\x98\x80");
+	assert_true(maildir_folder_path(".v1\\2e0.a\\2fb", out, sizeof out));
+	assert_string_equal(out, "v1.0/a\\/b");
+	/* Not valid modified UTF-7: kept as it is. */
+	assert_true(maildir_folder_path(".&ZZZ", out, sizeof out));
+	assert_string_equal(out, "&ZZZ");
+	assert_true(maildir_folder_path(".&3gA-", out, sizeof out)); /* a lone low surrogate */
+	assert_string_equal(out, "&3gA-");
+	assert_false(maildir_folder_path(".\\00", out, sizeof out));
+}
+
+static void test_fs_names(void **state)
+{
+	(void)state;
+	char out[32];
+	assert_true(fs_name_decode("%2Ehidden", out, sizeof out));
+	assert_string_equal(out, ".hidden");
+	assert_true(fs_name_decode("a%2Fb%25c", out, sizeof out));
+	assert_string_equal(out, "a/b%c");
+	assert_true(fs_name_decode("50%", out, sizeof out));
+	assert_string_equal(out, "50%");
+	assert_true(fs_name_decode("%zz", out, sizeof out));
+	assert_string_equal(out, "%zz");
+	assert_false(fs_name_decode("nul%00", out, sizeof out));
+	assert_false(fs_name_decode("toolong", out, 4));
 }
 
 int main(void)
@@ -322,7 +353,7 @@ int main(void)
 	    cmocka_unit_test(test_mbox_unquote_o),   cmocka_unit_test(test_mbox_crlf_and_edges),
 	    cmocka_unit_test(test_mbox_round_trip),  cmocka_unit_test(test_mbox_long_runs),
 	    cmocka_unit_test(test_maildir_names),    cmocka_unit_test(test_maildir_keywords),
-	    cmocka_unit_test(test_maildir_folders),
+	    cmocka_unit_test(test_maildir_folders),  cmocka_unit_test(test_fs_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,8 @@
 /*
  * fuzz_import_split.c — libFuzzer target for the store-free parsers of
  * `mapix import` (tools/mapix/import_split.h): the mbox splitter and From_
- * unquoter, and the Maildir file-name, dovecot-keywords and Maildir++
- * folder-name parsers. Only those two files are compiled in.
+ * unquoter, the Maildir file-name, dovecot-keywords and Maildir++
+ * folder-name parsers (modified UTF-7 included) and the %XX tree names. Only those two files are compiled in.
  *
  * Invariants checked on every input, in both mbox dialects:
  *   - begin and end alternate, offsets grow and stay inside the input, a
@@ -110,6 +110,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (maildir_keyword(text, size, k, out, sizeof out) && strlen(out) >= sizeof out)
 			abort();
 	if (maildir_folder_path(text, out, sizeof out) && strlen(out) >= sizeof out)
+		abort();
+	if (fs_name_decode(text, out, sizeof out) && strlen(out) >= sizeof out)
 		abort();
 	free(text);
 	return 0;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "import.h"
+#include "import_split.h"
 
 /* Imports one file into folder. Failures to read it are reported at path
  * and counted; 0 always (the caller goes on). */
@@ -159,13 +160,19 @@ static BOOL starts_like_mbox(const char *path)
 	return n == 5 && memcmp(head, "From ", 5) == 0;
 }
 
-/* The folder name of a Thunderbird subfolder directory ("X.sbd" -> "X"). */
-static char *folder_name(const char *dirname)
+/* The folder name a directory or mbox file stands for: without the ".sbd"
+ * of a Thunderbird subfolder directory, %XX escapes decoded (what `mapix
+ * export` writes for '/', '%', control characters and a leading '.'). */
+static char *folder_name(const char *fsname, BOOL strip_sbd)
 {
-	size_t n = strlen(dirname);
-	if (n > 4 && strcmp(dirname + n - 4, ".sbd") == 0)
+	size_t n = strlen(fsname);
+	if (strip_sbd && n > 4 && strcmp(fsname + n - 4, ".sbd") == 0)
 		n -= 4;
-	return strndup(dirname, n);
+	char *raw = strndup(fsname, n), *out = malloc(n + 1);
+	if (raw && out && !fs_name_decode(raw, out, n + 1))
+		strcpy(out, raw); /* not an escape after all: keep the name */
+	free(raw);
+	return out;
 }
 
 static int walk_tree(import_engine *eng, const char *dir, const char *relpath, import_folder_kind kind, int depth,
@@ -191,7 +198,7 @@ static int walk_tree(import_engine *eng, const char *dir, const char *relpath, i
 				free(p);
 				continue;
 			}
-			char *name = folder_name(names[i]);
+			char *name = folder_name(names[i], TRUE);
 			char *sub = name ? join_rel(relpath, name) : NULL;
 			if (sub)
 				walk_tree(eng, p, sub, depth == 0 ? import_kind_for_name(name) : kind, depth + 1, mbox_format);
@@ -201,11 +208,13 @@ static int walk_tree(import_engine *eng, const char *dir, const char *relpath, i
 			/* Only mbox files besides .eml ones: anything else in
 			 * the tree (notes, indexes) is not mail. */
 			if (ok && names[i][0] != '.' && S_ISREG(st.st_mode) && starts_like_mbox(p)) {
-				char *sub = join_rel(relpath, names[i]);
+				char *name = folder_name(names[i], FALSE);
+				char *sub = name ? join_rel(relpath, name) : NULL;
 				if (sub)
 					import_mbox_into(eng, p, mbox_format, sub,
-					                 depth == 0 ? import_kind_for_name(names[i]) : kind);
+					                 depth == 0 ? import_kind_for_name(name) : kind);
 				free(sub);
+				free(name);
 			}
 		} else {
 			/* The folder is opened (made) only when it has mail. */

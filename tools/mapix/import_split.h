@@ -72,9 +72,17 @@ void maildir_parse_name(const char *name, maildir_name *out);
 int maildir_keyword(const char *text, size_t len, unsigned idx, char *out, size_t n);
 
 /* Turns a Maildir++ folder directory name (".A.B", Dovecot's default '.'
- * separator) into a folder path ("A/B"; a '/' inside a name becomes "\/",
- * cli_open_folder's escape). Returns 0 when name is not a Maildir++
- * folder ("." , "..", no leading '.', empty components). */
+ * separator) into a folder path ("A/B"; a '/' inside a name becomes "\/"
+ * and a '\' "\\", cli_open_folder's escapes). Names are decoded from
+ * IMAP modified UTF-7 ("&AOQ-" is U+00E4; a run that is not valid stays as
+ * it is) and from Dovecot's escapes ("\2e" is a '.' inside a name).
+ * Returns 0 when name is not a Maildir++ folder ("." , "..", no leading
+ * '.', empty components) or does not fit in n bytes. */
 int maildir_folder_path(const char *name, char *out, size_t n);
+
+/* Decodes the %XX escapes `mapix export` writes in EML and mbox tree names
+ * ('/', '%', control characters, a leading '.'); 0 when the result does not
+ * fit or would hold a NUL. */
+int fs_name_decode(const char *name, char *out, size_t n);
 
 #endif
