@@ -528,7 +528,7 @@ static void usage(FILE *out)
 	        "  --format maildir  Maildir++ as Dovecot reads it: the Inbox in DEST, other\n"
 	        "                    folders in DEST/.A.B, flags and keywords in file names\n"
 	        "  --folder F        export F (\"A/B\" from the IPM subtree, \"/A\" from the root)\n"
-	        "  --no-recurse      without F's subfolders\n"
+	        "  --no-recurse      without F's subfolders (without F: the top-level folders)\n"
 	        "  --append          add to a DEST that is not empty (mbox files grow, EML\n"
 	        "                    and Maildir folders get new files)\n"
 	        "  --quiet           no progress line\n");
