@@ -237,6 +237,19 @@ import_folder_kind import_kind_for_name(const char *name)
 	return IMPORT_FOLDER_PLAIN;
 }
 
+/* The library's text for a failure hr, without a leading "<label>: " the
+ * line says already. */
+static const char *error_text(import_engine *eng, HRESULT hr)
+{
+	const char *text = MAPIXGetLastErrorCode() == hr ? MAPIXGetLastErrorText() : NULL;
+	size_t n = strlen(eng->label);
+	if (!text || !*text)
+		return "failed";
+	if (strncmp(text, eng->label, n) == 0 && strncmp(text + n, ": ", 2) == 0)
+		text += n + 2;
+	return text;
+}
+
 /* ---- folders ------------------------------------------------------------------- */
 
 static HRESULT open_eid(import_engine *eng, const SBinary *eid, LPMAPIFOLDER *out)
@@ -485,8 +498,7 @@ HRESULT import_folder(import_engine *eng, const char *relpath, import_folder_kin
 		}
 	}
 	if (FAILED(hr)) {
-		cli_error("%s: opening folder '%s': %s (%s)", eng->label, *relpath ? relpath : "(top)",
-		          MAPIXGetLastErrorCode() == hr && MAPIXGetLastErrorText() ? MAPIXGetLastErrorText() : "failed",
+		cli_error("%s: opening folder '%s': %s (%s)", eng->label, *relpath ? relpath : "(top)", error_text(eng, hr),
 		          MAPIXErrorName(hr));
 		free(key);
 		return hr;
@@ -552,19 +564,6 @@ BOOL import_seen(import_engine *eng, LPMAPIFOLDER folder, const char *source_id)
 
 /* ---- saving --------------------------------------------------------------------- */
 
-/* The library's text for a failure hr, without a leading "<label>: " the
- * line says already. */
-static const char *error_text(import_engine *eng, HRESULT hr)
-{
-	const char *text = MAPIXGetLastErrorCode() == hr ? MAPIXGetLastErrorText() : NULL;
-	size_t n = strlen(eng->label);
-	if (!text || !*text)
-		return "failed";
-	if (strncmp(text, eng->label, n) == 0 && strncmp(text + n, ": ", 2) == 0)
-		text += n + 2;
-	return text;
-}
-
 /* Commits the open batch; on failure its messages are lost (and were never
  * counted), the import stops. cause, when not NULL, is what went wrong
  * first (a failed save that made the store roll the batch back). */
@@ -612,7 +611,8 @@ static HRESULT commit_at(import_engine *eng, LPMESSAGE msg, const char *source_i
 		else if (FAILED(hr)) {
 			IMessage_Release(msg);
 			eng->fatal = TRUE;
-			return cli_fail(eng->label, hr), hr;
+			cli_fail(eng->label, hr);
+			return hr;
 		} else
 			eng->batch_open = TRUE;
 	}
