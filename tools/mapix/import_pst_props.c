@@ -157,9 +157,10 @@ ULONG pst_target_tag(pst_import *pi, libpff_record_entry_t *entry, ULONG pst_tag
 
 /* Copies a large value through OpenProperty(IID_IStream) in pieces;
  * PT_STRING8 is converted to UTF-8 on the way. */
-static HRESULT stream_value(libpff_record_entry_t *entry, ULONG tag, int codepage, LPMAPIPROP target, char *why,
-                            size_t nwhy)
+static HRESULT stream_value(libpff_record_entry_t *entry, ULONG tag, size_t size, int codepage, LPMAPIPROP target,
+                            char *why, size_t nwhy)
 {
+	size_t total = 0;
 	LPSTREAM stm = NULL;
 	libpff_error_t *err = NULL;
 	pst_text_conv conv = {0};
@@ -179,6 +180,13 @@ static HRESULT stream_value(libpff_record_entry_t *entry, ULONG tag, int codepag
 		ssize_t got = libpff_record_entry_read_buffer(entry, piece, PST_STREAM_PIECE, &err);
 		if (got < 0) {
 			pst_error_text(&err, why, nwhy);
+			hr = MAPI_E_CORRUPT_DATA;
+			break;
+		}
+		/* The value's size bounds the reads, whatever libpff goes on returning. */
+		total += (size_t)got;
+		if (total > size) {
+			snprintf(why, nwhy, "property 0x%08X: more data than its size", (unsigned)tag);
 			hr = MAPI_E_CORRUPT_DATA;
 			break;
 		}
@@ -306,7 +314,7 @@ static HRESULT read_set(pst_import *pi, libpff_item_t *item, int set, pst_object
 				/* a named property the file's map does not name: nothing to key it by */
 			} else if (size >= pst_stream_min() && streamable(PROP_TYPE(tag))) {
 				if (target)
-					hr = stream_value(entry, ttag, codepage, target, why, nwhy);
+					hr = stream_value(entry, ttag, size, codepage, target, why, nwhy);
 				else if (!(data = malloc(size)) || libpff_record_entry_get_data(entry, data, size, &err) != 1) {
 					pst_error_text(&err, why, nwhy);
 					hr = MAPI_E_CORRUPT_DATA;
