@@ -25,7 +25,9 @@
  * installed by bench/install-dovecot when missing (root only); without it
  * the bench prints why and exits 77.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -66,6 +68,18 @@ static void die(const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 	exit(2);
+}
+
+/* snprintf that ends the bench instead of truncating a path or command. */
+static void fmt(char *buf, size_t cap, const char *f, ...) __attribute__((format(printf, 3, 4)));
+static void fmt(char *buf, size_t cap, const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	int n = vsnprintf(buf, cap, f, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= cap)
+		die("path too long: %s", buf);
 }
 
 /* Runs argv (stdout to /dev/null unless keep_stdout) and returns its wall
@@ -256,9 +270,9 @@ typedef struct side {
 static side run_mapix(const char *dir, const char *tag, const char *mbox, const char *cli)
 {
 	char mailbox[4096], out[4096], cmd[8192];
-	snprintf(mailbox, sizeof mailbox, "%s/%s.mapix", dir, tag);
-	snprintf(out, sizeof out, "%s/%s-export", dir, tag);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'-wal '%s'-shm '%s'", mailbox, mailbox, mailbox, out);
+	fmt(mailbox, sizeof mailbox, "%s/%s.mapix", dir, tag);
+	fmt(out, sizeof out, "%s/%s-export", dir, tag);
+	fmt(cmd, sizeof cmd, "rm -rf '%s' '%s'-wal '%s'-shm '%s'", mailbox, mailbox, mailbox, out);
 	run_shell(cmd);
 	side s;
 	char *imp[] = {(char *)cli, "import", "--quiet", "--mailbox", mailbox, (char *)mbox, NULL};
@@ -273,7 +287,7 @@ static side run_mapix(const char *dir, const char *tag, const char *mbox, const 
 static void write_dovecot_conf(const char *dir, uid_t uid, gid_t gid)
 {
 	char path[4096];
-	snprintf(path, sizeof path, "%s/dovecot/dovecot.conf", dir);
+	fmt(path, sizeof path, "%s/dovecot/dovecot.conf", dir);
 	FILE *f = fopen(path, "w");
 	if (!f)
 		die("%s: %s", path, strerror(errno));
@@ -298,21 +312,21 @@ static side run_dovecot(const char *dir, const char *mbox)
 		gid = pw->pw_gid;
 	}
 	char cmd[8192], conf[4096], src[4096], dst[4096];
-	snprintf(cmd, sizeof cmd,
+	fmt(cmd, sizeof cmd,
 	         "rm -rf '%s/dovecot' && mkdir -p '%s/dovecot/run' '%s/dovecot/state' '%s/dovecot/home' "
 	         "'%s/dovecot/src' '%s/dovecot/out' && cp '%s' '%s/dovecot/src/in.mbox' && "
 	         "chown -R %u:%u '%s/dovecot/home' '%s/dovecot/src' '%s/dovecot/out' && chmod 755 '%s/dovecot'",
 	         dir, dir, dir, dir, dir, dir, mbox, dir, (unsigned)uid, (unsigned)gid, dir, dir, dir, dir);
 	run_shell(cmd);
 	write_dovecot_conf(dir, uid, gid);
-	snprintf(conf, sizeof conf, "%s/dovecot/dovecot.conf", dir);
-	snprintf(src, sizeof src, "mbox:%s/dovecot/src:INBOX=%s/dovecot/src/in.mbox", dir, dir);
-	snprintf(dst, sizeof dst, "mail_location=mbox:%s/dovecot/out:INBOX=%s/dovecot/out/inbox", dir, dir);
+	fmt(conf, sizeof conf, "%s/dovecot/dovecot.conf", dir);
+	fmt(src, sizeof src, "mbox:%s/dovecot/src:INBOX=%s/dovecot/src/in.mbox", dir, dir);
+	fmt(dst, sizeof dst, "mail_location=mbox:%s/dovecot/out:INBOX=%s/dovecot/out/inbox", dir, dir);
 	side s;
 	char *imp[] = {"doveadm", "-c", conf, "import", src, "", "all", NULL};
 	s.import = run(imp, 0);
 	char maildir[4096];
-	snprintf(maildir, sizeof maildir, "maildir:%s/dovecot/home/Maildir", dir);
+	fmt(maildir, sizeof maildir, "maildir:%s/dovecot/home/Maildir", dir);
 	char *exp[] = {"doveadm", "-c", conf, "-o", dst, "import", maildir, "", "all", NULL};
 	s.export = run(exp, 0);
 	return s;
@@ -362,7 +376,7 @@ int main(int argc, char **argv)
 	}
 
 	char dir[4096];
-	snprintf(dir, sizeof dir, "%s/mapix-bench-transfer.XXXXXX", base);
+	fmt(dir, sizeof dir, "%s/mapix-bench-transfer.XXXXXX", base);
 	if (!mkdtemp(dir))
 		die("mkdtemp in %s: %s", base, strerror(errno));
 	chmod(dir, 0755);
@@ -370,11 +384,11 @@ int main(int argc, char **argv)
 	/* doveadm without -u serves $USER with $HOME and needs no auth process. */
 	setenv("USER", "bench", 1);
 	char home[4200];
-	snprintf(home, sizeof home, "%s/dovecot/home", dir);
+	fmt(home, sizeof home, "%s/dovecot/home", dir);
 	setenv("HOME", home, 1);
 
 	char mbox[4200];
-	snprintf(mbox, sizeof mbox, "%s/in.mbox", dir);
+	fmt(mbox, sizeof mbox, "%s/in.mbox", dir);
 	write_mbox(mbox, (unsigned)n);
 	struct stat st;
 	if (stat(mbox, &st))
@@ -385,9 +399,9 @@ int main(int argc, char **argv)
 	side d = run_dovecot(dir, mbox);
 
 	char out[4300];
-	snprintf(out, sizeof out, "%s/mapix-export/Inbox", dir);
+	fmt(out, sizeof out, "%s/mapix-export/Inbox", dir);
 	unsigned long got_m = count_from_lines(out);
-	snprintf(out, sizeof out, "%s/dovecot/out/inbox", dir);
+	fmt(out, sizeof out, "%s/dovecot/out/inbox", dir);
 	unsigned long got_d = count_from_lines(out);
 	if (got_m != n || got_d != n)
 		die("exported message counts differ from the input: mapix %lu, doveadm %lu, input %lu", got_m, got_d, n);
@@ -397,7 +411,7 @@ int main(int argc, char **argv)
 
 	if (big_mib) {
 		char big[4200];
-		snprintf(big, sizeof big, "%s/big.mbox", dir);
+		fmt(big, sizeof big, "%s/big.mbox", dir);
 		write_big_mbox(big, big_mib);
 		side b = run_mapix(dir, "big", big, MAPIX_CLI_PATH);
 		printf("memory: one message with a %u MiB attachment: import peak RSS %.1f MiB, export peak RSS %.1f MiB "
@@ -408,7 +422,7 @@ int main(int argc, char **argv)
 
 	if (!getenv("MAPIX_BENCH_KEEP")) {
 		char cmd[4400];
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		fmt(cmd, sizeof cmd, "rm -rf '%s'", dir);
 		run_shell(cmd);
 	}
 	return 0;
