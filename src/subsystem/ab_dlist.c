@@ -49,6 +49,38 @@ static BOOL have(const SPropValue *v, ULONG type)
 	return PROP_TYPE(v->ulPropTag) == type;
 }
 
+/* A binary property too large for GetProps, through its stream. */
+static HRESULT read_big(LPMAPIPROP msg, ULONG tag, LPVOID parent, BYTE **out, ULONG *cb)
+{
+	LPSTREAM st = NULL;
+	HRESULT hr = msg->lpVtbl->OpenProperty(msg, tag, &IID_IStream, 0, 0, (LPUNKNOWN *)&st);
+	if (FAILED(hr))
+		return hr;
+	STATSTG stat;
+	if (FAILED(hr = st->lpVtbl->Stat(st, &stat, STATFLAG_NONAME)))
+		goto done;
+	if (stat.cbSize.QuadPart > 0x7FFFFFF0) {
+		hr = mapix_error(MAPI_E_TOO_BIG, "distribution list stream: too large");
+		goto done;
+	}
+	ULONG n = (ULONG)stat.cbSize.QuadPart, got = 0;
+	BYTE *p;
+	if (FAILED(hr = mapix_ab_alloc(n ? n : 1, parent, (LPVOID *)&p)))
+		goto done;
+	while (got < n && SUCCEEDED(hr)) {
+		ULONG r = 0;
+		hr = st->lpVtbl->Read(st, p + got, n - got, &r);
+		if (SUCCEEDED(hr) && r == 0)
+			hr = mapix_error(MAPI_E_CORRUPT_DATA, "distribution list stream: short read");
+		got += r;
+	}
+	*out = p;
+	*cb = n;
+done:
+	st->lpVtbl->Release(st);
+	return hr;
+}
+
 MAPIX_API HRESULT mapix_dl_read(LPMAPIPROP msg, MAPIX_DL **out)
 {
 	if (!msg || !out)
@@ -78,14 +110,21 @@ MAPIX_API HRESULT mapix_dl_read(LPMAPIPROP msg, MAPIX_DL **out)
 	                                                     : NULL;
 	if (FAILED(hr = mapix_utf16_to_utf8(wname ? wname : u"", dl, &dl->lpszName)))
 		goto done;
-	if (have(&v[T_STREAM], PT_BINARY)) {
+	BOOL big = PROP_TYPE(v[T_STREAM].ulPropTag) == PT_ERROR && v[T_STREAM].Value.err == MAPI_E_NOT_ENOUGH_MEMORY;
+	if (have(&v[T_STREAM], PT_BINARY) || big) {
 		/* The stream wins over the properties (MS-OXOCNTC 2.2.2.2.4);
 		 * its bytes are copied into dl so members can point at them. */
 		BYTE *copy;
-		ULONG cb = v[T_STREAM].Value.bin.cb;
-		if (FAILED(hr = mapix_ab_alloc(cb ? cb : 1, dl, (LPVOID *)&copy)))
-			goto done;
-		memcpy(copy, v[T_STREAM].Value.bin.lpb, cb);
+		ULONG cb = 0;
+		if (big) {
+			if (FAILED(hr = read_big(msg, tags[T_STREAM], dl, &copy, &cb)))
+				goto done;
+		} else {
+			cb = v[T_STREAM].Value.bin.cb;
+			if (FAILED(hr = mapix_ab_alloc(cb ? cb : 1, dl, (LPVOID *)&copy)))
+				goto done;
+			memcpy(copy, v[T_STREAM].Value.bin.lpb, cb);
+		}
 		MAPIX_DL s;
 		if (FAILED(hr = mapix_dl_stream_parse(cb, copy, dl, &s)))
 			goto done;
