@@ -202,7 +202,7 @@ MAPIX_API HRESULT mapix_dl_write(LPMAPIPROP msg, LPCSTR name, ULONG count, const
 	LPWSTR wname;
 	if (FAILED(hr = mapix_utf8_to_utf16(name, block, &wname)))
 		goto done;
-	SPropValue v[6];
+	SPropValue v[8];
 	ULONG n = 0;
 	v[n].ulPropTag = PR_MESSAGE_CLASS_W, v[n++].Value.lpszW = u"IPM.DistList";
 	v[n].ulPropTag = PR_DISPLAY_NAME_W, v[n++].Value.lpszW = wname;

@@ -131,5 +131,6 @@ int cmd_store_check(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 /* Executes mapix-runas; returns only when it could not be run. */
 int cmd_runas(int argc, char **argv);
+int cmd_dl(int argc, char **argv);
 
 #endif

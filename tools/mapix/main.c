@@ -18,6 +18,7 @@ static const cli_command commands[] = {
 	{"store", "create, inspect, check and back up mailboxes", cmd_store},
 	{"profile", "create, list and configure MAPI profiles", cmd_profile},
 	{"runas", "run a command as another user (executes mapix-runas)", cmd_runas},
+	{"dl", "personal distribution lists: create, add, remove, show, expand", cmd_dl},
 };
 
 static void usage(FILE *out)
