@@ -33,7 +33,9 @@ HRESULT mapix_ab_named_tags(LPMAPIPROP obj, ULONG n, const ULONG *lids, const UL
 		return hr;
 	for (ULONG i = 0; i < n; i++) {
 		ULONG t = ta->aulPropTag[i];
-		tags[i] = PROP_TYPE(t) == PT_ERROR ? PROP_TAG(PT_ERROR, PROP_ID_NULL) : PROP_TAG(types[i], PROP_ID(t));
+		/* An unknown name (not created) is PR_NULL: a column or GetProps slot
+		 * that yields nothing, where a PT_ERROR tag would be refused. */
+		tags[i] = PROP_TYPE(t) == PT_ERROR ? PR_NULL : PROP_TAG(types[i], PROP_ID(t));
 	}
 	MAPIFreeBuffer(ta);
 	return S_OK;
