@@ -347,10 +347,11 @@ static void test_resolve_name(void **state)
 	const char *bad[] = {"Chris", "Ann", "Zed Nobody"};
 	l = names(3, bad);
 	assert_int_equal(ab->lpVtbl->ResolveName(ab, 0, MAPI_UNICODE, NULL, l), MAPI_E_AMBIGUOUS_RECIP);
-	assert_null(find(&l->aEntries[0], PR_ENTRYID));
-	assert_non_null(find(&l->aEntries[1], PR_ENTRYID));
-	assert_non_null(find(&l->aEntries[1], PR_DISPLAY_NAME_W)); /* MAPI_UNICODE: wide strings */
-	assert_null(find(&l->aEntries[2], PR_ENTRYID));
+	const ADRENTRY *ents = l->aEntries; /* MAPI_DIM: index through a pointer */
+	assert_null(find(&ents[0], PR_ENTRYID));
+	assert_non_null(find(&ents[1], PR_ENTRYID));
+	assert_non_null(find(&ents[1], PR_DISPLAY_NAME_W)); /* MAPI_UNICODE: wide strings */
+	assert_null(find(&ents[2], PR_ENTRYID));
 	FreePadrlist(l);
 	const char *none[] = {"Zed Nobody"};
 	l = names(1, none);

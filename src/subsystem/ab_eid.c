@@ -298,7 +298,7 @@ MAPIX_API HRESULT mapix_contab_eid_parse(ULONG cb, const BYTE *lpb, ULONG *type,
 		return mapix_error(MAPI_E_INVALID_ENTRYID, "not a contact address book entry ID");
 	ULONG t = mapix_ab_get_u32(lpb + 24), i = mapix_ab_get_u32(lpb + 28), n = mapix_ab_get_u32(lpb + 32);
 	if (mapix_ab_get_u32(lpb + 20) != 3 || (t != MAPIX_CONTAB_USER && t != MAPIX_CONTAB_DISTLIST) ||
-	    (t == MAPIX_CONTAB_USER && i > 5) || n == 0 || n > cb - 36)
+	    (t == MAPIX_CONTAB_USER && i > 5) || (t == MAPIX_CONTAB_DISTLIST && i != 0xFF) || n == 0 || n > cb - 36)
 		return mapix_error(MAPI_E_INVALID_ENTRYID, "contact address book entry ID: bad header");
 	if (type)
 		*type = t;
