@@ -33,6 +33,15 @@ MAPIX_BEGIN_DECLS
 #define PR_MAPIX_REMOTE_MAILBOX_A PROP_TAG(PT_STRING8, 0x6011)
 #define PR_MAPIX_REMOTE_MAILBOX_W PROP_TAG(PT_UNICODE, 0x6011)
 
+/* IMsgStore::OpenProperty(PR_MAPIX_DIRECTORY_TABLE, &IID_IMAPITable, 0, 0,
+ * ...) on a store hosted by mapixd: the server's account directory as a
+ * global address list (one row per account: PR_DISPLAY_NAME, PR_ACCOUNT,
+ * PR_SMTP_ADDRESS, PR_EMAIL_ADDRESS (the DN), PR_ADDRTYPE "EX", PR_ENTRYID,
+ * PR_OBJECT_TYPE, PR_DISPLAY_TYPE). Any connected identity may read it;
+ * the address book shows it as its "Global Address List" container. Local
+ * stores answer MAPI_E_NO_SUPPORT. */
+#define PR_MAPIX_DIRECTORY_TABLE PROP_TAG(PT_OBJECT, 0x6012)
+
 /* Mailbox grants (MAPIXRemoteGrant): what each allows is in docs/mapixd.md. */
 #define MAPIX_GRANT_FULL_ACCESS "full"  /* act as the mailbox's owner */
 #define MAPIX_GRANT_ADMIN "admin"       /* open with OPENSTORE_USE_ADMIN_PRIVILEGE */

@@ -152,6 +152,8 @@ enum mapix_proto_op {
 	MPX_OP_STREAM_REVERT,
 	MPX_OP_STREAM_STAT,
 	MPX_OP_STREAM_CLONE,
+	/* the address book (connection, handle 0): 180-189 */
+	MPX_OP_DIRECTORY_TABLE = 180, /* the account directory as a GAL table */
 };
 
 /* Kinds of server objects, as the reply that creates a handle states them

@@ -39,17 +39,20 @@ HRESULT mapix_ab_named_tags(LPMAPIPROP obj, ULONG n, const ULONG *lids, const UL
 /* One entry of a contacts container. */
 typedef struct ab_entry {
 	char *name, *adrtype, *address; /* UTF-8, malloc'd */
-	SBinary eid;                    /* its contab entry ID (malloc'd) */
+	char *smtp;                     /* GAL entries: the SMTP address (else NULL) */
+	SBinary eid;                    /* contab or Address Book entry ID (malloc'd) */
 	ULONG display_type;             /* DT_MAILUSER or DT_PRIVATE_DISTLIST */
 } ab_entry;
 
 void mapix_ab_entries_free(ab_entry *e, ULONG n);
 
-/* A Contacts folder the address book shows as a container. */
+/* A container: a Contacts folder, or mapixd's directory (gal: folder is
+ * NULL and mdb the store whose server it is). */
 typedef struct ab_folder {
 	LPMDB mdb;
 	LPMAPIFOLDER folder;
-	char *name; /* "Contacts" or "Contacts (store name)" */
+	BOOL gal;
+	char *name; /* "Contacts", "Contacts (store name)", "Global Address List" */
 } ab_folder;
 
 typedef struct ab_book {
@@ -70,19 +73,22 @@ void mapix_ab_container_eid(ULONG index, BYTE out[MAPIX_ABCONT_EID_SIZE]);
 /* Which container an entry ID names: S_OK and *index, or MAPI_E_INVALID_ENTRYID. */
 HRESULT mapix_ab_container_parse(ULONG cb, const BYTE *eid, ULONG *index);
 
-/* The entries of one contacts folder (contacts with Email1..3, lists), in
- * the folder's order; malloc'd array. */
+/* The entries of one container (contacts with Email1..3 and lists, or the
+ * directory's accounts), in its order; malloc'd array. */
 HRESULT mapix_ab_folder_entries(ab_folder *f, ab_entry **out, ULONG *n);
 /* Opens a contab entry ID: a contact's address as IMailUser, a list as
  * IDistList. */
 HRESULT mapix_ab_open_contab(ab_book *ab, ULONG cb, const BYTE *eid, ULONG *type, LPUNKNOWN *out);
+/* Opens an Address Book EntryID of the directory as IMailUser. */
+HRESULT mapix_ab_open_gal(ab_book *ab, ULONG cb, const BYTE *eid, ULONG *type, LPUNKNOWN *out);
 
 /* The properties of an address book entry: PR_DISPLAY_NAME, PR_ADDRTYPE,
- * PR_EMAIL_ADDRESS, PR_SMTP_ADDRESS (SMTP only), PR_ENTRYID,
+ * PR_EMAIL_ADDRESS, PR_SMTP_ADDRESS (smtp, or the address of an SMTP entry), PR_ENTRYID,
  * PR_OBJECT_TYPE, PR_DISPLAY_TYPE, PR_SEARCH_KEY, PR_RECORD_KEY; strings
  * in UTF-16 when unicode, else 8-bit (UTF-8). One MAPIAllocateBuffer block. */
-HRESULT mapix_ab_user_props(const char *name, const char *adrtype, const char *address, const SBinary *eid,
-                            ULONG display_type, BOOL unicode, ULONG *cValues, LPSPropValue *props);
+HRESULT mapix_ab_user_props(const char *name, const char *adrtype, const char *address, const char *smtp,
+                            const SBinary *eid, ULONG display_type, BOOL unicode, ULONG *cValues,
+                            LPSPropValue *props);
 
 /* The objects (ab_obj.c): a mail user or a list with the given properties
  * (copied), a container. A list's members come from its message. */

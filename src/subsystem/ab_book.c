@@ -16,6 +16,7 @@
 
 #include <mapix/mapiguid.h>
 #include <mapix/mapiutil.h>
+#include <mapix/mapixremote.h>
 
 #include "core/error.h"
 #include "subsystem/ab.h"
@@ -59,7 +60,8 @@ void mapix_ab_book_release(ab_book *ab)
 	if (atomic_fetch_sub(&ab->refs, 1) != 1)
 		return;
 	for (ULONG i = 0; i < ab->nfolders; i++) {
-		ab->folders[i].folder->lpVtbl->Release(ab->folders[i].folder);
+		if (ab->folders[i].folder)
+			ab->folders[i].folder->lpVtbl->Release(ab->folders[i].folder);
 		ab->folders[i].mdb->lpVtbl->Release(ab->folders[i].mdb);
 		free(ab->folders[i].name);
 	}
@@ -111,7 +113,7 @@ static HRESULT open_oneoff(ab_book *ab, ULONG cb, const BYTE *eid, ULONG *type, 
 	SBinary self = {cb, (LPBYTE)eid};
 	ULONG n;
 	LPSPropValue props = NULL;
-	hr = mapix_ab_user_props(o.lpszName, o.lpszAdrType, o.lpszAddress, &self, DT_MAILUSER, TRUE, &n, &props);
+	hr = mapix_ab_user_props(o.lpszName, o.lpszAdrType, o.lpszAddress, NULL, &self, DT_MAILUSER, TRUE, &n, &props);
 	MAPIFreeBuffer(o.lpszName);
 	if (SUCCEEDED(hr)) {
 		/* PR_SEND_RICH_INFO follows the entry's "no rich info" flag. */
@@ -152,7 +154,7 @@ static HRESULT ab_OpenEntry(IAddrBook *This, ULONG cb, LPENTRYID eid, LPCIID iid
 	} else if (cb >= 20 && memcmp(p + 4, MAPIX_CONTAB_UID, 16) == 0) {
 		hr = mapix_ab_open_contab(ab, cb, p, type, out);
 	} else if (cb >= 20 && memcmp(p + 4, MAPIX_AB_UID, 16) == 0) {
-		return mapix_error(MAPI_E_UNKNOWN_ENTRYID, "IAddrBook::OpenEntry: no directory (GAL) provider is loaded");
+		hr = mapix_ab_open_gal(ab, cb, p, type, out);
 	} else {
 		return mapix_error(MAPI_E_UNKNOWN_ENTRYID, "IAddrBook::OpenEntry: no address book provider owns the entry ID");
 	}
@@ -330,9 +332,40 @@ static const IAddrBookVtbl addrbook_vtbl = {
 	ab_SetDefaultDir, ab_GetSearchPath, ab_SetSearchPath, ab_PrepareRecips,
 };
 
-/* Adds the Contacts folder of store `mdb` (taking the reference). */
+/* Adds the global address list of mdb's server (mapixd's directory) when
+ * the store has one and no earlier store gave one. */
+static void add_gal(ab_book *ab, LPMDB mdb)
+{
+	for (ULONG i = 0; i < ab->nfolders; i++)
+		if (ab->folders[i].gal)
+			return;
+	LPMAPITABLE t = NULL;
+	if (FAILED(mdb->lpVtbl->OpenProperty(mdb, PR_MAPIX_DIRECTORY_TABLE, &IID_IMAPITable, 0, 0, (LPUNKNOWN *)&t))) {
+		mapix_error_clear(); /* a local store has no directory */
+		return;
+	}
+	t->lpVtbl->Release(t);
+	ab_folder *f = realloc(ab->folders, (ab->nfolders + 1) * sizeof *f);
+	char *name = strdup("Global Address List");
+	if (f)
+		ab->folders = f;
+	if (!f || !name) {
+		free(name);
+		return;
+	}
+	mdb->lpVtbl->AddRef(mdb);
+	f[ab->nfolders].mdb = mdb;
+	f[ab->nfolders].folder = NULL;
+	f[ab->nfolders].gal = TRUE;
+	f[ab->nfolders].name = name;
+	ab->nfolders++;
+}
+
+/* Adds the Contacts folder of store `mdb` (taking the reference), and its
+ * server's directory. */
 static void add_store(ab_book *ab, LPMDB mdb, const WCHAR *store_name, ULONG nstores)
 {
+	add_gal(ab, mdb);
 	LPMAPIFOLDER root = NULL, contacts = NULL;
 	LPSPropValue v = NULL;
 	ULONG type;
@@ -361,6 +394,7 @@ static void add_store(ab_book *ab, LPMDB mdb, const WCHAR *store_name, ULONG nst
 		goto done;
 	f[ab->nfolders].mdb = mdb;
 	f[ab->nfolders].folder = contacts;
+	f[ab->nfolders].gal = FALSE;
 	f[ab->nfolders].name = name;
 	ab->nfolders++;
 	mdb = NULL;

@@ -12,7 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <mapix/mapiguid.h>
 #include <mapix/mapiutil.h>
+#include <mapix/mapixremote.h>
 
 #include "core/error.h"
 #include "subsystem/ab.h"
@@ -23,6 +25,7 @@ void mapix_ab_entries_free(ab_entry *e, ULONG n)
 		free(e[i].name);
 		free(e[i].adrtype);
 		free(e[i].address);
+		free(e[i].smtp);
 		free(e[i].eid.lpb);
 	}
 	free(e);
@@ -70,6 +73,7 @@ static HRESULT add_entry(ab_entry **e, ULONG *n, ULONG *cap, char *name, const c
 		return hr;
 	}
 	ab_entry *x = &(*e)[*n];
+	x->smtp = NULL;
 	x->eid.cb = eid.cb;
 	x->eid.lpb = malloc(eid.cb);
 	x->name = name;
@@ -89,8 +93,55 @@ oom:
 	return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "address book: out of memory");
 }
 
+/* mapixd's directory: one entry per account (docs/mapixd.md). */
+static HRESULT gal_entries(ab_folder *f, ab_entry **out, ULONG *nout)
+{
+	LPMAPITABLE t = NULL;
+	LPSRowSet rows = NULL;
+	HRESULT hr = f->mdb->lpVtbl->OpenProperty(f->mdb, PR_MAPIX_DIRECTORY_TABLE, &IID_IMAPITable, 0, MAPI_UNICODE,
+	                                          (LPUNKNOWN *)&t);
+	if (FAILED(hr))
+		return hr;
+	static const SizedSPropTagArray(5, cols) = {
+		5, {PR_ENTRYID, PR_DISPLAY_NAME_W, PR_ADDRTYPE_W, PR_EMAIL_ADDRESS_W, PR_SMTP_ADDRESS_W}};
+	hr = HrQueryAllRows(t, (LPSPropTagArray)&cols, NULL, NULL, 0, &rows);
+	t->lpVtbl->Release(t);
+	if (FAILED(hr))
+		return hr;
+	ab_entry *e = calloc(rows->cRows ? rows->cRows : 1, sizeof *e);
+	ULONG n = 0;
+	if (!e)
+		hr = mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "address book: out of memory");
+	for (ULONG r = 0; e && r < rows->cRows && SUCCEEDED(hr); r++) {
+		LPSPropValue p = rows->aRow[r].lpProps;
+		if (PROP_TYPE(p[0].ulPropTag) != PT_BINARY)
+			continue;
+		ab_entry *x = &e[n++];
+		x->name = utf8(&p[1]);
+		x->adrtype = utf8(&p[2]);
+		x->address = utf8(&p[3]);
+		x->smtp = utf8(&p[4]);
+		x->display_type = DT_MAILUSER;
+		x->eid.cb = p[0].Value.bin.cb;
+		if ((x->eid.lpb = malloc(x->eid.cb)))
+			memcpy(x->eid.lpb, p[0].Value.bin.lpb, x->eid.cb);
+		if (!x->name || !x->adrtype || !x->address || !x->eid.lpb)
+			hr = mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "address book: out of memory");
+	}
+	FreeProws(rows);
+	if (FAILED(hr)) {
+		mapix_ab_entries_free(e, n);
+		return hr;
+	}
+	*out = e;
+	*nout = n;
+	return S_OK;
+}
+
 HRESULT mapix_ab_folder_entries(ab_folder *f, ab_entry **out, ULONG *nout)
 {
+	if (f->gal)
+		return gal_entries(f, out, nout);
 	ULONG tags[9];
 	HRESULT hr = email_tags((LPMAPIPROP)f->folder, tags);
 	if (FAILED(hr))
@@ -147,18 +198,19 @@ HRESULT mapix_ab_folder_entries(ab_folder *f, ab_entry **out, ULONG *nout)
 	return S_OK;
 }
 
-HRESULT mapix_ab_user_props(const char *name, const char *adrtype, const char *address, const SBinary *eid,
-                            ULONG disptype, BOOL unicode, ULONG *cValues, LPSPropValue *props)
+HRESULT mapix_ab_user_props(const char *name, const char *adrtype, const char *address, const char *smtp,
+                            const SBinary *eid, ULONG disptype, BOOL unicode, ULONG *cValues, LPSPropValue *props)
 {
 	enum { P_NAME, P_TYPE, P_ADDR, P_EID, P_OBJ, P_DISP, P_SKEY, P_RKEY, P_SMTP, P_COUNT };
-	BOOL smtp = strcasecmp(adrtype, "SMTP") == 0;
-	ULONG n = smtp ? P_COUNT : P_COUNT - 1;
+	if (!smtp && strcasecmp(adrtype, "SMTP") == 0)
+		smtp = address;
+	ULONG n = smtp && *smtp ? P_COUNT : P_COUNT - 1;
 	LPSPropValue v;
 	HRESULT hr = mapix_ab_alloc(P_COUNT * sizeof *v, NULL, (LPVOID *)&v);
 	if (FAILED(hr))
 		return hr;
 	memset(v, 0, P_COUNT * sizeof *v);
-	const char *s[4] = {name, adrtype, address, address};
+	const char *s[4] = {name, adrtype, address, smtp ? smtp : ""};
 	static const ULONG wtags[4] = {PR_DISPLAY_NAME_W, PR_ADDRTYPE_W, PR_EMAIL_ADDRESS_W, PR_SMTP_ADDRESS_W};
 	static const ULONG atags[4] = {PR_DISPLAY_NAME_A, PR_ADDRTYPE_A, PR_EMAIL_ADDRESS_A, PR_SMTP_ADDRESS_A};
 	const int slot[4] = {P_NAME, P_TYPE, P_ADDR, P_SMTP};
@@ -235,7 +287,7 @@ HRESULT mapix_ab_open_contab(ab_book *ab, ULONG cb, const BYTE *eid, ULONG *objt
 	if (type == MAPIX_CONTAB_DISTLIST) {
 		MAPIX_DL *dl = NULL;
 		if (SUCCEEDED(hr = mapix_dl_read(msg, &dl))) {
-			hr = mapix_ab_user_props(dl->lpszName, "MAPIPDL", "", &self, DT_PRIVATE_DISTLIST, TRUE, &n, &props);
+			hr = mapix_ab_user_props(dl->lpszName, "MAPIPDL", "", NULL, &self, DT_PRIVATE_DISTLIST, TRUE, &n, &props);
 			MAPIFreeBuffer(dl);
 		}
 		if (SUCCEEDED(hr))
@@ -259,7 +311,7 @@ HRESULT mapix_ab_open_contab(ab_book *ab, ULONG cb, const BYTE *eid, ULONG *objt
 				hr = mapix_error(MAPI_E_NOT_FOUND, "address book: the contact has no Email%u", (unsigned)index + 1);
 			else
 				hr = mapix_ab_user_props(name && *name ? name : dname ? dname : addr, atype && *atype ? atype : "SMTP",
-				                         addr, &self, DT_MAILUSER, TRUE, &n, &props);
+				                         addr, NULL, &self, DT_MAILUSER, TRUE, &n, &props);
 			free(name);
 			free(atype);
 			free(addr);
@@ -273,5 +325,42 @@ HRESULT mapix_ab_open_contab(ab_book *ab, ULONG cb, const BYTE *eid, ULONG *objt
 	}
 	MAPIFreeBuffer(props);
 	msg->lpVtbl->Release(msg);
+	return hr;
+}
+
+HRESULT mapix_ab_open_gal(ab_book *ab, ULONG cb, const BYTE *eid, ULONG *objtype, LPUNKNOWN *out)
+{
+	LPSTR dn = NULL;
+	HRESULT hr = mapix_ab_eid_parse(cb, eid, NULL, NULL, &dn);
+	if (FAILED(hr))
+		return hr;
+	hr = mapix_error(MAPI_E_NOT_FOUND, "address book: no directory has %s", dn);
+	for (ULONG i = 0; i < ab->nfolders && hr == MAPI_E_NOT_FOUND; i++) {
+		ab_entry *e = NULL;
+		ULONG n = 0;
+		if (!ab->folders[i].gal)
+			continue;
+		if (FAILED(mapix_ab_folder_entries(&ab->folders[i], &e, &n))) {
+			mapix_error_clear();
+			continue;
+		}
+		/* DNs compare without regard to case, as X500 DNs do. */
+		for (ULONG k = 0; k < n; k++)
+			if (strcasecmp(e[k].address, dn) == 0) {
+				ULONG np = 0;
+				LPSPropValue props = NULL;
+				SBinary self = {cb, (LPBYTE)eid};
+				hr = mapix_ab_user_props(e[k].name, e[k].adrtype, e[k].address, e[k].smtp, &self, DT_MAILUSER, TRUE,
+				                         &np, &props);
+				if (SUCCEEDED(hr))
+					hr = mapix_ab_mailuser_new(ab, np, props, (LPMAILUSER *)out);
+				MAPIFreeBuffer(props);
+				if (SUCCEEDED(hr))
+					*objtype = MAPI_MAILUSER;
+				break;
+			}
+		mapix_ab_entries_free(e, n);
+	}
+	MAPIFreeBuffer(dn);
 	return hr;
 }

@@ -324,7 +324,8 @@ HRESULT mapix_ab_container_new(ab_book *ab, ULONG index, LPABCONT *out)
 	SPropValue v[5] = {
 		{.ulPropTag = PR_ENTRYID, .Value.bin = {sizeof eid, eid}},
 		{.ulPropTag = PR_OBJECT_TYPE, .Value.l = MAPI_ABCONT},
-		{.ulPropTag = PR_DISPLAY_TYPE, .Value.l = (LONG)DT_NOT_SPECIFIC},
+		{.ulPropTag = PR_DISPLAY_TYPE,
+	     .Value.l = (LONG)(index != MAPIX_ABCONT_ROOT && ab->folders[index].gal ? DT_GLOBAL : DT_NOT_SPECIFIC)},
 		{.ulPropTag = PR_DISPLAY_NAME_W, .Value.lpszW = name},
 		{.ulPropTag = PR_CONTAINER_FLAGS,
 	     .Value.l = (LONG)(index == MAPIX_ABCONT_ROOT ? AB_SUBCONTAINERS | AB_UNMODIFIABLE

@@ -3,11 +3,14 @@
  * has no PR_ENTRYID yet is looked up by its PR_DISPLAY_NAME in the
  * containers of the search path (the Contacts folders, in order):
  *
- *   1. entries whose display name or address equals it (ignoring case);
+ *   1. entries whose display name or address (or, in the GAL, SMTP
+ *      address) equals it, ignoring case;
  *   2. failing that, entries where it starts the display name, a word of
- *      the display name, or the address (the "ambiguous name resolution"
+ *      the display name, or an address (the "ambiguous name resolution"
  *      that Windows address book providers do);
- *   3. failing that, a name that is an address ("a@b", "Name <a@b>",
+ *   3. the first container (in search path order) with any candidate
+ *      decides, as MAPI's walk over the search path does;
+ *   4. failing all, a name that is an address ("a@b", "Name <a@b>",
  *      "[SMTP:a@b]") becomes a one-off entry, as the one-off provider does.
  *
  * One candidate resolves the entry: its properties replace the name
@@ -135,6 +138,28 @@ static HRESULT replace(ADRENTRY *e, ULONG n, const SPropValue *props)
 	return S_OK;
 }
 
+/* The entries of every container, read once per call. */
+typedef struct container_entries {
+	ab_entry *e;
+	ULONG n;
+} container_entries;
+
+/* Candidates for `name` in one container: exact first, then prefix. */
+static ULONG candidates(const container_entries *c, const char *name, ULONG *hits)
+{
+	ULONG nh = 0;
+	for (ULONG k = 0; k < c->n; k++)
+		if (match(c->e[k].name, name, FL_FULLSTRING) || match(c->e[k].address, name, FL_FULLSTRING) ||
+		    match(c->e[k].smtp, name, FL_FULLSTRING))
+			hits[nh++] = k;
+	if (!nh)
+		for (ULONG k = 0; k < c->n; k++)
+			if (word_prefix(c->e[k].name, name) || match(c->e[k].address, name, FL_PREFIX) ||
+			    match(c->e[k].smtp, name, FL_PREFIX))
+				hits[nh++] = k;
+	return nh;
+}
+
 HRESULT mapix_ab_resolve(ab_book *ab, ULONG flags, LPADRLIST list)
 {
 	const ULONG known = MAPI_DIALOG | MAPI_UNICODE | 0x00000001 /* EMS_AB_ADDRESS_LOOKUP */;
@@ -144,29 +169,20 @@ HRESULT mapix_ab_resolve(ab_book *ab, ULONG flags, LPADRLIST list)
 		return mapix_error(MAPI_E_UNKNOWN_FLAGS, "IAddrBook::ResolveName: unknown flags 0x%08X",
 		                   (unsigned)(flags & ~known));
 	BOOL unicode = (flags & MAPI_UNICODE) != 0;
-	ab_entry *all = NULL;
-	ULONG nall = 0;
-	HRESULT hr = S_OK;
-	for (ULONG f = 0; f < ab->nfolders && SUCCEEDED(hr); f++) {
-		ab_entry *e = NULL;
-		ULONG n = 0;
-		if (FAILED(mapix_ab_folder_entries(&ab->folders[f], &e, &n))) {
-			mapix_error_clear(); /* an unreadable folder resolves nothing */
-			continue;
+	container_entries *c = calloc(ab->nfolders ? ab->nfolders : 1, sizeof *c);
+	ULONG most = 0;
+	HRESULT hr = c ? S_OK : mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "ResolveName: out of memory");
+	for (ULONG f = 0; c && f < ab->nfolders; f++) {
+		if (FAILED(mapix_ab_folder_entries(&ab->folders[f], &c[f].e, &c[f].n))) {
+			mapix_error_clear(); /* an unreadable container resolves nothing */
+			c[f].e = NULL;
+			c[f].n = 0;
 		}
-		ab_entry *g = realloc(all, (nall + n) * sizeof *g);
-		if (!g) {
-			mapix_ab_entries_free(e, n);
-			hr = mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "ResolveName: out of memory");
-			break;
-		}
-		all = g;
-		memcpy(all + nall, e, n * sizeof *e);
-		nall += n;
-		free(e);
+		if (c[f].n > most)
+			most = c[f].n;
 	}
 	ULONG ambiguous = 0, unresolved = 0;
-	ULONG *hits = malloc((nall ? nall : 1) * sizeof *hits);
+	ULONG *hits = malloc((most ? most : 1) * sizeof *hits);
 	if (!hits && SUCCEEDED(hr))
 		hr = mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "ResolveName: out of memory");
 	for (ULONG i = 0; i < list->cEntries && SUCCEEDED(hr); i++) {
@@ -180,27 +196,25 @@ HRESULT mapix_ab_resolve(ab_book *ab, ULONG flags, LPADRLIST list)
 			unresolved += !resolved;
 			continue;
 		}
-		ULONG nh = 0;
-		for (ULONG k = 0; k < nall; k++)
-			if (match(all[k].name, name, FL_FULLSTRING) || match(all[k].address, name, FL_FULLSTRING))
-				hits[nh++] = k;
-		if (!nh)
-			for (ULONG k = 0; k < nall; k++)
-				if (word_prefix(all[k].name, name) || match(all[k].address, name, FL_PREFIX))
-					hits[nh++] = k;
+		/* The search path in order: the first container with a
+		 * candidate decides, as MAPI's walk over the containers does. */
+		ULONG nh = 0, f = 0;
+		for (; f < ab->nfolders && !nh; f++)
+			nh = candidates(&c[f], name, hits);
 		ULONG np = 0;
 		LPSPropValue props = NULL;
 		char *oname, *oaddr;
 		if (nh == 1) {
-			const ab_entry *x = &all[hits[0]];
-			hr = mapix_ab_user_props(x->name, x->adrtype, x->address, &x->eid, x->display_type, unicode, &np, &props);
+			const ab_entry *x = &c[f - 1].e[hits[0]];
+			hr = mapix_ab_user_props(x->name, x->adrtype, x->address, x->smtp, &x->eid, x->display_type, unicode, &np,
+			                         &props);
 		} else if (nh > 1) {
 			ambiguous++;
 		} else if (as_address(name, &oname, &oaddr)) {
 			SBinary eid;
 			hr = mapix_oneoff_build(oname, "SMTP", oaddr, MAPI_ONE_OFF_UNICODE | MAPI_ONE_OFF_NO_RICH_INFO, NULL, &eid);
 			if (SUCCEEDED(hr)) {
-				hr = mapix_ab_user_props(oname, "SMTP", oaddr, &eid, DT_MAILUSER, unicode, &np, &props);
+				hr = mapix_ab_user_props(oname, "SMTP", oaddr, NULL, &eid, DT_MAILUSER, unicode, &np, &props);
 				MAPIFreeBuffer(eid.lpb);
 			}
 			free(oname);
@@ -214,7 +228,9 @@ HRESULT mapix_ab_resolve(ab_book *ab, ULONG flags, LPADRLIST list)
 		free(name);
 	}
 	free(hits);
-	mapix_ab_entries_free(all, nall);
+	for (ULONG f = 0; c && f < ab->nfolders; f++)
+		mapix_ab_entries_free(c[f].e, c[f].n);
+	free(c);
 	if (FAILED(hr))
 		return hr;
 	if (ambiguous)

@@ -113,7 +113,7 @@ HRESULT mapix_ab_hierarchy_table(ab_book *ab, LPMAPITABLE *out)
 		v[H_EID].Value.bin.cb = MAPIX_ABCONT_EID_SIZE;
 		v[H_EID].Value.bin.lpb = eid;
 		v[H_OBJTYPE].Value.l = MAPI_ABCONT;
-		v[H_DISPTYPE].Value.l = (LONG)DT_NOT_SPECIFIC;
+		v[H_DISPTYPE].Value.l = (LONG)(ab->folders[made].gal ? DT_GLOBAL : DT_NOT_SPECIFIC);
 		v[H_DEPTH].Value.l = 0;
 		v[H_FLAGS].Value.l = (LONG)(AB_RECIPIENTS | AB_UNMODIFIABLE);
 		v[H_IKEY].Value.bin.cb = 4;
