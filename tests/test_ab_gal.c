@@ -6,8 +6,12 @@
  * ResolveName finding an account by display name and by SMTP address
  * (Address Book EntryIDs with the account's DN), OpenEntry giving the
  * IMailUser (PR_ADDRTYPE "EX", PR_EMAIL_ADDRESS the DN, PR_SMTP_ADDRESS),
- * and the directory operation itself (operation 180) refusing what it does
- * not know. Skips visibly when mapixd is not built.
+ * the directory operation itself (operation 180) refusing what it does
+ * not know, and a service identity (an administrator of mapixd) writing
+ * and expanding a personal distribution list in another mailbox's Contacts
+ * folder, opened with admin privilege (both the property and the stream
+ * form travel through the protocol). Skips visibly when mapixd is not
+ * built.
  */
 #include <pwd.h>
 #include <signal.h>
@@ -20,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <mapix/edkmdb.h>
 #include <mapix/mapiguid.h>
 #include <mapix/mapiutil.h>
 #include <mapix/mapixab.h>
@@ -31,6 +36,7 @@
 static char *tmp;
 static char sock[700];
 static pid_t server_pid;
+static BOOL carol_other; /* carol's mailbox is not the test user's */
 
 static const char *mapixd_path(void)
 {
@@ -60,7 +66,7 @@ static const char *me(void)
 }
 
 /* mapixd with the test's user as administrator, accounts alice (the
- * profile's store), bob and carol, all owned by the test's user. */
+ * profile's store) and bob owned by the test's user, carol by nobody. */
 static BOOL start_server(void)
 {
 	char conf[800], data[800];
@@ -86,7 +92,11 @@ static BOOL start_server(void)
 	return can_connect() &&
 	       MAPIXRemoteCreateAccount(sock, "alice", "Alice Example", "alice@example.org", me(), NULL) == S_OK &&
 	       MAPIXRemoteCreateAccount(sock, "bob", "Bob Builder", "bob@example.org", me(), NULL) == S_OK &&
-	       MAPIXRemoteCreateAccount(sock, "carol", "Carol Singer", "carol@example.org", me(), NULL) == S_OK;
+	       /* carol belongs to someone else: the test's user reaches her
+	        * mailbox only as an administrator, with admin privilege. */
+	       MAPIXRemoteCreateAccount(sock, "carol", "Carol Singer", "carol@example.org",
+	                                (carol_other = getpwnam("nobody") && geteuid() != 65534) ? "nobody" : me(),
+	                                NULL) == S_OK;
 }
 
 typedef struct fixture {
@@ -301,12 +311,100 @@ static void test_directory_operation(void **state)
 	mdb->lpVtbl->Release(mdb);
 }
 
+static void collect(void *ctx, enum mapix_dl_event ev, LPCSTR name, LPCSTR type, LPCSTR addr, LPCSTR list)
+{
+	(void)name, (void)type, (void)list;
+	int *counts = ctx;
+	counts[ev]++;
+	if (ev == MAPIX_DL_RECIPIENT)
+		assert_non_null(strstr(addr, "@example.org"));
+}
+
+static void test_dl_in_another_mailbox(void **state)
+{
+	need_server();
+	(void)state;
+	/* The service identity opens carol's mailbox by CreateStoreEntryID
+	 * with admin privilege, as HrMailboxLogon does, and finds her
+	 * Contacts folder through PR_IPM_CONTACT_ENTRYID. */
+	LPMDB mdb;
+	if (carol_other) /* not as her owner */
+		assert_int_equal(MAPIXOpenRemoteStore(sock, "carol", 0, &mdb), MAPI_E_NO_ACCESS);
+	assert_int_equal(MAPIXMailboxLogon(sock, NULL, "carol", OPENSTORE_USE_ADMIN_PRIVILEGE, MDB_WRITE, &mdb), S_OK);
+	LPMAPIFOLDER root, contacts;
+	ULONG type;
+	LPSPropValue v;
+	assert_int_equal(mdb->lpVtbl->OpenEntry(mdb, 0, NULL, NULL, 0, &type, (LPUNKNOWN *)&root), S_OK);
+	assert_int_equal(HrGetOneProp((LPMAPIPROP)root, PR_IPM_CONTACT_ENTRYID, &v), S_OK);
+	assert_int_equal(mdb->lpVtbl->OpenEntry(mdb, v->Value.bin.cb, (LPENTRYID)v->Value.bin.lpb, NULL, MAPI_MODIFY,
+	                                        &type, (LPUNKNOWN *)&contacts),
+	                 S_OK);
+	MAPIFreeBuffer(v);
+	root->lpVtbl->Release(root);
+	/* 200 one-offs (past 15,000 bytes: the stream) in "Everyone", and a
+	 * small "Team" holding two of them and "Everyone". */
+	enum { N = 200 };
+	MAPIX_DL_MEMBER *m = calloc(N + 1, sizeof *m);
+	for (int i = 0; i < N; i++) {
+		char name[64], addr[64];
+		snprintf(name, sizeof name, "Member number %03d", i);
+		snprintf(addr, sizeof addr, "member%03d@example.org", i);
+		assert_int_equal(mapix_dl_member_oneoff(name, "SMTP", addr, NULL, &m[i]), S_OK);
+	}
+	LPMESSAGE msg;
+	SBinary everyone, team;
+	LPMESSAGE lists[2];
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(contacts->lpVtbl->CreateMessage(contacts, NULL, 0, &msg), S_OK);
+		if (k == 0) {
+			assert_int_equal(mapix_dl_write((LPMAPIPROP)msg, "Everyone", N, m, 0), S_OK);
+		} else {
+			MAPIX_DL_MEMBER t[3] = {m[0], m[1]};
+			assert_int_equal(mapix_dl_member_list(everyone.cb, everyone.lpb, "Everyone", NULL, &t[2]), S_OK);
+			assert_int_equal(mapix_dl_write((LPMAPIPROP)msg, "Team", 3, t, 0), S_OK);
+			MAPIFreeBuffer(t[2].member.lpb);
+		}
+		assert_int_equal(msg->lpVtbl->SaveChanges(msg, KEEP_OPEN_READONLY), S_OK);
+		assert_int_equal(HrGetOneProp((LPMAPIPROP)msg, PR_ENTRYID, &v), S_OK);
+		SBinary *dst = k == 0 ? &everyone : &team;
+		dst->cb = v->Value.bin.cb;
+		dst->lpb = malloc(dst->cb);
+		memcpy(dst->lpb, v->Value.bin.lpb, dst->cb);
+		MAPIFreeBuffer(v);
+		lists[k] = msg;
+	}
+	MAPIX_DL *dl;
+	assert_int_equal(mapix_dl_read((LPMAPIPROP)lists[0], &dl), S_OK);
+	assert_true(dl->fFromStream);
+	assert_int_equal(dl->cMembers, N);
+	MAPIFreeBuffer(dl);
+	assert_int_equal(mapix_dl_read((LPMAPIPROP)lists[1], &dl), S_OK);
+	assert_false(dl->fFromStream);
+	assert_true(dl->fChecksumOK);
+	MAPIFreeBuffer(dl);
+	lists[0]->lpVtbl->Release(lists[0]);
+	lists[1]->lpVtbl->Release(lists[1]);
+	int counts[5] = {0};
+	assert_int_equal(mapix_dl_expand(mdb, team.cb, (LPENTRYID)team.lpb, collect, counts), S_OK);
+	assert_int_equal(counts[MAPIX_DL_RECIPIENT], N);
+	assert_int_equal(counts[MAPIX_DL_DUPLICATE], 2); /* members 0 and 1 again in Everyone */
+	assert_int_equal(counts[MAPIX_DL_CYCLE], 0);
+	for (int i = 0; i < N; i++)
+		MAPIFreeBuffer(m[i].member.lpb);
+	free(m);
+	free(everyone.lpb);
+	free(team.lpb);
+	contacts->lpVtbl->Release(contacts);
+	mdb->lpVtbl->Release(mdb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gal_container),
 		cmocka_unit_test(test_gal_resolve_and_open),
 		cmocka_unit_test(test_directory_operation),
+		cmocka_unit_test(test_dl_in_another_mailbox),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
