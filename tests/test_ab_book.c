@@ -4,7 +4,7 @@
  * OpenEntry on it, the root's hierarchy (the Contacts folder), a
  * container's contents, ResolveName (unique, by prefix, ambiguous, not
  * found, an address that becomes a one-off, entries already resolved left
- * alone), OpenEntry on a contact (IMailUser) and on a personal
+ * alone), PrepareRecips, OpenEntry on a contact (IMailUser) and on a personal
  * distribution list (IDistList, its members as contents rows).
  */
 #include <stdio.h>
@@ -338,6 +338,18 @@ static void test_resolve_name(void **state)
 	assert_string_equal(str_prop((LPMAPIPROP)mu, PR_DISPLAY_NAME_W, buf, sizeof buf), "Ann Archer");
 	assert_int_equal(long_prop((LPMAPIPROP)mu, PR_DISPLAY_TYPE), DT_MAILUSER);
 	mu->lpVtbl->Release(mu);
+	/* PrepareRecips: the asked-for properties first, in order, read from
+	 * the entry; the recipient's own (PR_RECIPIENT_TYPE) after them. */
+	SizedSPropTagArray(3, want_cols) = {3, {PR_SMTP_ADDRESS_A, PR_DISPLAY_TYPE, PR_ENTRYID}};
+	assert_int_equal(ab->lpVtbl->PrepareRecips(ab, 0, (LPSPropTagArray)&want_cols, l), S_OK);
+	for (int i = 0; i < 4; i++) {
+		const ADRENTRY *e = &l->aEntries[i];
+		assert_int_equal(e->rgPropVals[0].ulPropTag, PR_SMTP_ADDRESS_A);
+		assert_string_equal(e->rgPropVals[0].Value.lpszA, want[i][1]);
+		assert_int_equal(e->rgPropVals[1].ulPropTag, PR_DISPLAY_TYPE);
+		assert_int_equal(e->rgPropVals[2].ulPropTag, PR_ENTRYID);
+		assert_int_equal(find(e, PR_RECIPIENT_TYPE)->Value.l, MAPI_TO);
+	}
 	/* Already resolved: a second call changes nothing and succeeds. */
 	assert_int_equal(ab->lpVtbl->ResolveName(ab, 0, MAPI_UNICODE, NULL, l), S_OK);
 	assert_non_null(find(&l->aEntries[0], PR_DISPLAY_NAME_A));

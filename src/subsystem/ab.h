@@ -102,7 +102,8 @@ HRESULT mapix_ab_hierarchy_table(ab_book *ab, LPMAPITABLE *out);
 HRESULT mapix_ab_contents_table(ab_book *ab, ULONG index, LPMAPITABLE *out);
 HRESULT mapix_ab_members_table(LPMDB mdb, ULONG cbMsg, const BYTE *msgEid, LPMAPITABLE *out);
 
-/* IAddrBook::ResolveName (ab_resolve.c). */
+/* IAddrBook::ResolveName and PrepareRecips (ab_resolve.c). */
 HRESULT mapix_ab_resolve(ab_book *ab, ULONG ulFlags, LPADRLIST lpAdrList);
+HRESULT mapix_ab_prepare(ab_book *ab, ULONG ulFlags, LPSPropTagArray lpPropTagArray, LPADRLIST lpRecipList);
 
 #endif

@@ -240,6 +240,12 @@ static HRESULT ab_ResolveName(IAddrBook *This, ULONG_PTR ui, ULONG flags, LPTSTR
 	return mapix_ab_resolve(AB(This), flags, list);
 }
 
+static HRESULT ab_PrepareRecips(IAddrBook *This, ULONG flags, LPSPropTagArray tags, LPADRLIST list)
+{
+	HRESULT hr = enter(AB(This), "IAddrBook::PrepareRecips");
+	return FAILED(hr) ? hr : mapix_ab_prepare(AB(This), flags, tags, list);
+}
+
 static HRESULT ab_GetPAB(IAddrBook *This, ULONG *cb, LPENTRYID *eid)
 {
 	ab_book *ab = AB(This);
@@ -322,7 +328,6 @@ AB_NO_SUPPORT(QueryDefaultRecipOpt, LPTSTR a, ULONG b, ULONG *c, LPSPropValue *d
 AB_NO_SUPPORT(SetPAB, ULONG a, LPENTRYID b)
 AB_NO_SUPPORT(SetDefaultDir, ULONG a, LPENTRYID b)
 AB_NO_SUPPORT(SetSearchPath, ULONG a, LPSRowSet b)
-AB_NO_SUPPORT(PrepareRecips, ULONG a, LPSPropTagArray b, LPADRLIST c)
 
 static const IAddrBookVtbl addrbook_vtbl = {
 	ab_QueryInterface, ab_AddRef, ab_Release, ab_GetLastError, ab_SaveChanges, ab_GetProps, ab_GetPropList,

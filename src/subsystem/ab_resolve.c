@@ -241,3 +241,50 @@ HRESULT mapix_ab_resolve(ab_book *ab, ULONG flags, LPADRLIST list)
 		                   unresolved == 1 ? "" : "s");
 	return S_OK;
 }
+
+/*
+ * IAddrBook::PrepareRecips: every entry that has a PR_ENTRYID gets the
+ * properties lpPropTagArray names, read from the entry it names, first and
+ * in that order; its other properties follow (MAPI's rule: the caller's
+ * columns lead). Entries without an entry ID are left alone. An entry ID no
+ * container owns fails the call with the error OpenEntry gives.
+ */
+HRESULT mapix_ab_prepare(ab_book *ab, ULONG flags, LPSPropTagArray tags, LPADRLIST list)
+{
+	if (!list)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "IAddrBook::PrepareRecips: lpRecipList is NULL");
+	if (flags & ~(ULONG)MAPI_CACHE_ONLY)
+		return mapix_error(MAPI_E_UNKNOWN_FLAGS, "IAddrBook::PrepareRecips: unknown flags 0x%08X",
+		                   (unsigned)(flags & ~(ULONG)MAPI_CACHE_ONLY));
+	HRESULT hr = S_OK;
+	for (ULONG i = 0; i < list->cEntries && SUCCEEDED(hr); i++) {
+		ADRENTRY *e = &list->aEntries[i];
+		const SPropValue *eid = NULL;
+		for (ULONG k = 0; k < e->cValues && e->rgPropVals; k++)
+			if (e->rgPropVals[k].ulPropTag == PR_ENTRYID)
+				eid = &e->rgPropVals[k];
+		if (!eid || !tags || !tags->cValues)
+			continue;
+		ULONG type;
+		LPMAPIPROP obj = NULL;
+		hr = ab->iface.lpVtbl->OpenEntry(&ab->iface, eid->Value.bin.cb, (LPENTRYID)eid->Value.bin.lpb, NULL, 0, &type,
+		                                 (LPUNKNOWN *)&obj);
+		if (FAILED(hr))
+			break;
+		ULONG n = 0;
+		LPSPropValue v = NULL;
+		hr = obj->lpVtbl->GetProps(obj, tags, 0, &n, &v);
+		obj->lpVtbl->Release(obj);
+		if (FAILED(hr))
+			break;
+		/* Properties the entry lacks keep the value the recipient had. */
+		for (ULONG k = 0; k < n; k++)
+			if (PROP_TYPE(v[k].ulPropTag) == PT_ERROR)
+				for (ULONG j = 0; j < e->cValues; j++)
+					if (PROP_ID(e->rgPropVals[j].ulPropTag) == PROP_ID(v[k].ulPropTag))
+						v[k] = e->rgPropVals[j];
+		hr = replace(e, n, v);
+		MAPIFreeBuffer(v);
+	}
+	return hr == MAPI_W_ERRORS_RETURNED ? S_OK : hr;
+}
