@@ -146,5 +146,6 @@ int cmd_import(int argc, char **argv); /* cmd_import.c */
 int cmd_export(int argc, char **argv); /* cmd_export.c */
 /* Executes mapix-runas; returns only when it could not be run. */
 int cmd_runas(int argc, char **argv);
+int cmd_dl(int argc, char **argv);
 
 #endif

@@ -24,6 +24,7 @@ static const cli_command commands[] = {
 	{"export", "export folders to EML files, mbox or Maildir", cmd_export},
 	{"runas", "run a command as another user (executes mapix-runas)", cmd_runas},
 	{"admin", "administer mapixd: accounts, grants, quotas, backups, status", cmd_admin},
+	{"dl", "personal distribution lists: create, add, remove, show, expand", cmd_dl},
 };
 
 static void usage(FILE *out)
