@@ -64,13 +64,20 @@ MAPIX_API HRESULT mapix_mime_to_message(const BYTE *lpData, size_t cbData, LPMES
  * whatever the size of the message; pipes are read whole first. */
 MAPIX_API HRESULT mapix_mime_fd_to_message(int fd, LPMESSAGE lpMessage, ULONG ulFlags, char **lppszWarnings);
 
-/* Writes lpMessage as an RFC 5322/MIME message through lpfnWrite. */
+/* Writes lpMessage as an RFC 5322/MIME message through lpfnWrite, in
+ * pieces as it is produced: values too large for GetProps (attachments,
+ * long bodies) are read through OpenProperty(IID_IStream) while they are
+ * encoded, so memory stays bounded whatever the size of the message (the
+ * message must stay open and unchanged until the call returns). The same
+ * message always gives the same bytes (multipart boundaries are derived
+ * from its headers). */
 MAPIX_API HRESULT mapix_message_to_mime(LPMESSAGE lpMessage, ULONG ulFlags, MAPIX_MIME_WRITE *lpfnWrite,
                                         void *lpvContext);
 /* The same into a file descriptor (written completely, retried on EINTR). */
 MAPIX_API HRESULT mapix_message_to_mime_fd(LPMESSAGE lpMessage, ULONG ulFlags, int fd);
 /* The same into one buffer allocated with MAPIAllocateBuffer (NUL-terminated,
- * *lpcbData without the NUL). Fails with MAPI_E_TOO_BIG past 2 GiB. */
+ * *lpcbData without the NUL), which holds the whole message by nature.
+ * Fails with MAPI_E_TOO_BIG past 2 GiB. */
 MAPIX_API HRESULT mapix_message_to_mime_buffer(LPMESSAGE lpMessage, ULONG ulFlags, BYTE **lppData,
                                                size_t *lpcbData);
 

@@ -68,6 +68,15 @@ MAPIX_BEGIN_DECLS
  * MAPIXRemoteGrant and [rights] administrators: "account:NAME". */
 #define MAPIX_ACCOUNT_IDENTITY_PREFIX "account:"
 
+/* IMsgStore::OpenProperty(PR_MAPIX_DIRECTORY_TABLE, &IID_IMAPITable, 0, 0,
+ * ...) on a store hosted by mapixd: the server's account directory as a
+ * global address list (one row per account: PR_DISPLAY_NAME, PR_ACCOUNT,
+ * PR_SMTP_ADDRESS, PR_EMAIL_ADDRESS (the DN), PR_ADDRTYPE "EX", PR_ENTRYID,
+ * PR_OBJECT_TYPE, PR_DISPLAY_TYPE). Any connected identity may read it;
+ * the address book shows it as its "Global Address List" container. Local
+ * stores answer MAPI_E_NO_SUPPORT. */
+#define PR_MAPIX_DIRECTORY_TABLE PROP_TAG(PT_OBJECT, 0x6016)
+
 /* Mailbox grants (MAPIXRemoteGrant): what each allows is in docs/mapixd.md. */
 #define MAPIX_GRANT_FULL_ACCESS "full"  /* act as the mailbox's owner */
 #define MAPIX_GRANT_ADMIN "admin"       /* open with OPENSTORE_USE_ADMIN_PRIVILEGE */

@@ -166,6 +166,8 @@ enum mapix_proto_op {
 	/* Folder permissions: IExchangeModifyTable on a folder's PR_ACL_TABLE */
 	MPX_OP_ACL_GETTABLE = 160, /* folder: GetTable(flags) -> table */
 	MPX_OP_ACL_MODIFY,         /* folder: ModifyTable(flags, ROWLIST) */
+	/* the address book (connection, handle 0): 180-189 */
+	MPX_OP_DIRECTORY_TABLE = 180, /* the account directory as a GAL table */
 };
 
 /* Kinds of server objects, as the reply that creates a handle states them

@@ -177,6 +177,10 @@ typedef struct mapix_mime_export {
 	ULONG flags;
 	int depth;
 	GByteArray *raw_entity; /* top-level clear-signed entity, written verbatim */
+	GPtrArray *keep;        /* objects (IUnknown) the built tree reads from while it is written */
+	GPtrArray *streams;     /* the property streams in the tree, for their errors */
+	char *boundary_seed;    /* of the message being built: its identity (g_malloc'd) */
+	unsigned boundary_count;
 } mapix_mime_export;
 
 /* Builds the GMimeMessage for msg (new reference). */
@@ -184,6 +188,25 @@ HRESULT mapix_mime_export_message(mapix_mime_export *ctx, LPMESSAGE msg, GMimeMe
 /* Builds the body tree (text/HTML alternatives, related images,
  * attachments, embedded messages). */
 HRESULT mapix_mime_export_body(mapix_mime_export *ctx, LPMESSAGE msg, GMimeObject **out);
+
+/* ---- mime-export-stream.c ------------------------------------------------ */
+
+/* A read-only GMimeStream over one property of obj, read in pieces through
+ * OpenProperty(IID_IStream) while GMime writes (obj is AddRef'd). A
+ * PT_UNICODE tag reads as UTF-8. Resettable, not otherwise seekable. */
+GMimeStream *mapix_mime_prop_stream_new(LPMAPIPROP obj, ULONG tag);
+/* The error that made a property stream's read fail (S_OK if none, or if
+ * stream is not a property stream). */
+HRESULT mapix_mime_prop_stream_error(GMimeStream *stream);
+/* A value for export: whole in *small when GetProps returns it (PT_UNICODE
+ * as NUL-terminated UTF-8), or as a property stream in *large when it is too
+ * big for GetProps. MAPI_E_NOT_FOUND when missing. */
+HRESULT mapix_mime_open_value(LPMAPIPROP obj, ULONG tag, GByteArray **small, GMimeStream **large);
+/* A write-only GMimeStream handing its bytes, 64 KiB at a time, to fn. */
+GMimeStream *mapix_mime_write_stream_new(MAPIX_MIME_WRITE *fn, void *ctx);
+/* TRUE once fn returned non-zero (the export was stopped by the caller);
+ * FALSE for any other stream. */
+BOOL mapix_mime_write_stream_stopped(GMimeStream *stream);
 
 /* ---- mime-rtf*.c ---------------------------------------------------------- */
 

@@ -352,7 +352,7 @@ static const srv_op *find_op(uint32_t op)
 {
 	static const srv_op *const tables[] = {srv_ops_conn,    srv_ops_prop,  srv_ops_store, srv_ops_folder,
 	                                       srv_ops_message, srv_ops_table, srv_ops_stream, srv_ops_admin,
-	                                       srv_ops_acl};
+	                                       srv_ops_acl,     srv_ops_directory};
 	if (op == MPX_OP_RELEASE)
 		return &release_op;
 	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)

@@ -527,7 +527,7 @@ typedef struct srv_op {
 HRESULT srv_op_logon_password(srv_req *r);
 
 extern const srv_op srv_ops_conn[], srv_ops_prop[], srv_ops_store[], srv_ops_folder[], srv_ops_message[],
-	srv_ops_table[], srv_ops_stream[], srv_ops_admin[], srv_ops_acl[];
+	srv_ops_table[], srv_ops_stream[], srv_ops_admin[], srv_ops_acl[], srv_ops_directory[];
 
 #define SRV_K(k) (1u << (k))
 #define SRV_K_CONN 1u /* also on the connection (handle 0) */
