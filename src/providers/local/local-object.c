@@ -203,11 +203,30 @@ static void read_begin(local_object *o)
 	o->read_seq++;
 	if (!(o->read_seq & 1)) /* nested: no per-call row cache */
 		o->read_seq++;
+	o->read_txn = FALSE;
+}
+
+/* The call is about to read the database: its statements share one read
+ * transaction, begun by the first of them. A call answered from what the
+ * object keeps (a message's stored values, staged changes, constants)
+ * never starts one. Read calls on one object do not nest (they hold the
+ * mailbox lock and call no other read method of the object). */
+static HRESULT read_db(local_object *o)
+{
+	if (o->read_txn)
+		return S_OK;
+	HRESULT hr = local_db_begin_read(o->logon->db);
+	if (SUCCEEDED(hr))
+		o->read_txn = TRUE;
+	return hr;
 }
 
 static void read_end(local_object *o)
 {
 	o->read_seq++;
+	if (o->read_txn)
+		local_db_end_read(o->logon->db);
+	o->read_txn = FALSE;
 	if (!o->ops->transacted && o->props_cache) {
 		local_propset_free(o->props_cache);
 		free(o->props_cache);
@@ -248,7 +267,9 @@ void local_object_call_row_filled(local_object *o)
 static HRESULT stored_set(local_object *o, const local_propset **ps)
 {
 	if (!o->props_cache) {
-		HRESULT hr = local_propset_load(o->logon->db, o->id, &o->props_cache);
+		HRESULT hr = read_db(o);
+		if (SUCCEEDED(hr))
+			hr = local_propset_load(o->logon->db, o->id, &o->props_cache);
 		if (FAILED(hr))
 			return hr;
 	}
@@ -316,6 +337,8 @@ static HRESULT read_one(local_object *o, ULONG tag, ULONG ulFlags, LPVOID root, 
 {
 	HRESULT hr;
 	if (is_computed(o, tag) && o->ops->computed) {
+		if (FAILED(hr = read_db(o)))
+			return hr;
 		hr = o->ops->computed(o, tag, root, out);
 		if (hr != MAPI_E_NOT_FOUND) {
 			if (SUCCEEDED(hr) && PROP_TYPE(tag) == PT_UNSPECIFIED)
@@ -350,6 +373,8 @@ static HRESULT read_one(local_object *o, ULONG tag, ULONG ulFlags, LPVOID root, 
 	const local_stored *row = local_propset_find(ps, tag);
 	if (!row)
 		return MAPI_E_NOT_FOUND;
+	if (row->type == SQLITE_NULL && allow_large && FAILED(hr = read_db(o))) /* chunks */
+		return hr;
 	hr = local_props_decode(o->logon->db, o->id, row, tag, root, out, allow_large);
 	if (SUCCEEDED(hr) && PROP_TYPE(tag) == PT_UNSPECIFIED) {
 		ULONG want = width_for_flags(out->ulPropTag, ulFlags);
@@ -459,10 +484,7 @@ HRESULT local_prop_GetProps(void *This, LPSPropTagArray lpPropTagArray, ULONG ul
 	*lppPropArray = NULL;
 
 	local_db_lock(db);
-	if (SUCCEEDED(hr = local_db_begin_read(db))) {
-		hr = get_props_locked(o, lpPropTagArray, ulFlags, lpcValues, lppPropArray);
-		local_db_end_read(db);
-	}
+	hr = get_props_locked(o, lpPropTagArray, ulFlags, lpcValues, lppPropArray);
 	local_db_unlock(db);
 	return hr;
 }
@@ -481,13 +503,9 @@ HRESULT local_prop_GetPropList(void *This, ULONG ulFlags, LPSPropTagArray *lppPr
 	if (ulFlags & ~MAPI_UNICODE)
 		return mapix_error(MAPI_E_UNKNOWN_FLAGS, "GetPropList: unknown flags 0x%08X", (unsigned)ulFlags);
 	local_db_lock(db);
-	hr = local_db_begin_read(db);
-	if (SUCCEEDED(hr)) {
-		read_begin(o);
-		hr = collect_tags(o, &tags, &n);
-		read_end(o);
-		local_db_end_read(db);
-	}
+	read_begin(o);
+	hr = collect_tags(o, &tags, &n);
+	read_end(o);
 	local_db_unlock(db);
 	if (FAILED(hr))
 		return hr;
@@ -701,14 +719,9 @@ static HRESULT copy_props(local_object *o, LPSPropTagArray include, LPSPropTagAr
 	local_db *db = o->logon->db;
 	ULONG *tags = NULL, n = 0;
 	LPSPropValue vals = NULL;
-	HRESULT hr;
+	HRESULT hr = S_OK;
 
 	local_db_lock(db);
-	hr = local_db_begin_read(db);
-	if (FAILED(hr)) {
-		local_db_unlock(db);
-		return hr;
-	}
 	read_begin(o);
 	if (include) {
 		n = include->cValues;
@@ -737,7 +750,6 @@ static HRESULT copy_props(local_object *o, LPSPropTagArray include, LPSPropTagAr
 			m++;
 	}
 	read_end(o);
-	local_db_end_read(db);
 	local_db_unlock(db);
 
 	if (SUCCEEDED(hr) && (ulFlags & MAPI_NOREPLACE) && m) {

@@ -138,6 +138,7 @@ struct local_object {
 	 * can reuse its database row within one call (local_object_call_row). */
 	ULONG read_seq;
 	ULONG row_seq;           /* read_seq when row_cache was filled */
+	BOOL read_txn;           /* the current read call began a read transaction */
 	void *row_cache;         /* the kind's row, malloc'd, freed with the object */
 };
 
