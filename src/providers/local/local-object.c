@@ -200,8 +200,10 @@ HRESULT local_object_flush_changes(local_object *o, uint64_t obj_id)
  * what is stored now. */
 static void read_begin(local_object *o)
 {
+	/* Odd while a call runs. Defensive: were a call ever nested, it would
+	 * not reuse the outer call's row. */
 	o->read_seq++;
-	if (!(o->read_seq & 1)) /* nested: no per-call row cache */
+	if (!(o->read_seq & 1))
 		o->read_seq++;
 	o->read_txn = FALSE;
 }

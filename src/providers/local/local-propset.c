@@ -34,6 +34,8 @@ static HRESULT collect_row(collector *c, sqlite3_stmt *st, int first)
 	local_stored *r = &c->rows[c->n];
 	local_stored_from_stmt(st, first, r);
 	if (r->type == SQLITE_TEXT || r->type == SQLITE_BLOB) {
+		if (!r->p && r->n) /* SQLite could not make the value's bytes */
+			return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "reading properties: out of memory");
 		/* Text keeps its NUL, so the copy reads like the statement's. */
 		size_t need = (size_t)r->n + (r->type == SQLITE_TEXT);
 		if (c->used + need > c->capb) {
