@@ -129,16 +129,27 @@ static void quota_reply(srv_lmtp_tx *t, const char *addr, char *reply)
 }
 
 /* The receive quota of the recipient: TRUE when adding `adding` bytes
- * would pass it (audited once per refusal). */
+ * would pass it (audited once per refusal). The mailbox is measured only
+ * when a receive limit applies, as srv_quota_check does: measuring reads
+ * the mailbox through a second connection, which costs on every delivery
+ * (with a limit in force it is the price of the check). */
 static BOOL over_quota(srv_lmtp_tx *t, const srv_account *a, srv_mailbox *mb, uint64_t adding, BOOL *error)
 {
-	srv_quota q;
+	int64_t own[3];
+	uint64_t used = 0;
 	*error = FALSE;
-	if (FAILED(srv_quota_get(t->s, a, mb, &q))) {
+	if (FAILED(srv_dir_get_quota(t->s->dir, a->name, own))) {
 		*error = TRUE;
 		return FALSE;
 	}
-	if (!q.receive || (q.used < q.receive && q.used + adding <= q.receive))
+	uint64_t limit = own[2] < 0 ? t->s->cfg.quota_receive : (uint64_t)own[2];
+	if (!limit)
+		return FALSE;
+	if (FAILED(srv_mailbox_usage(mb, &used))) {
+		*error = TRUE;
+		return FALSE;
+	}
+	if (used < limit && used + adding <= limit)
 		return FALSE;
 	srv_audit_log(t->s->audit, &t->peer, a->name, "LMTP delivery (receive quota)", MAPI_E_STORE_FULL);
 	return TRUE;

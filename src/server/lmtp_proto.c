@@ -446,9 +446,14 @@ static void body_flush(lmtp_session *s)
 	if (!s->clen)
 		return;
 	if (!s->too_big && !s->failed) {
-		if (s->lim.max_size && s->size + s->clen > s->lim.max_size)
-			s->too_big = 1; /* the rest is read and dropped */
-		else if (s->be->data_write(s->ctx, s->chunk, s->clen) != 0)
+		size_t n = s->clen;
+		/* Past the limit the rest is read and dropped; what is kept is
+		 * exactly the first max_size bytes, however reads split them. */
+		if (s->lim.max_size && s->size + n > s->lim.max_size) {
+			n = (size_t)(s->lim.max_size - s->size);
+			s->too_big = 1;
+		}
+		if (n && s->be->data_write(s->ctx, s->chunk, n) != 0)
 			s->failed = 1;
 	}
 	s->size += s->clen;
