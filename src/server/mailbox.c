@@ -206,8 +206,18 @@ HRESULT srv_mailbox_store(srv_mailbox *mb, BOOL writable, LPMDB *out)
 	HRESULT hr = S_OK;
 	pthread_mutex_lock(&mb->lock);
 	LPMDB *slot = writable ? &mb->rw : &mb->ro;
-	if (!*slot)
+	if (!*slot) {
 		hr = logon(mb, writable ? MDB_WRITE : 0, slot);
+		/* Every change of a hosted mailbox is committed through this
+		 * logon: announce each commit from the change journal (object
+		 * events, fnevNewMail for mail arriving in a receive folder) to
+		 * the sinks of the shared support object, whichever logon they
+		 * advised on. Otherwise only sinks advised on this very logon
+		 * would hear of them (a client watching through the read-only
+		 * logon, or LMTP delivery, would stay silent). */
+		if (SUCCEEDED(hr) && writable)
+			hr = local_watch_start(local_store_logon(*slot));
+	}
 	if (SUCCEEDED(hr)) {
 		IMsgStore_AddRef(*slot);
 		*out = *slot;
