@@ -118,21 +118,35 @@ max_connections = 8
         self.tcp = (host, int(port))
 
     def stop(self):
-        if self.proc:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-            self.proc = None
+        """Stops the server; raises Failure when it did not end cleanly
+        (exit status, or a sanitizer report in its log)."""
+        if not self.proc:
+            return
+        self.proc.terminate()
+        try:
+            rc = self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            rc = "hung"
+        self.proc = None
+        with open(os.path.join(self.dir, "mapixd.log"), errors="replace") as f:
+            log = f.read()
+        bad = [w for w in ("AddressSanitizer", "LeakSanitizer", "runtime error:") if w in log]
+        if rc != 0 or bad:
+            raise Failure("mapixd ended with %s %s: %s" % (rc, bad, log[-3000:]))
 
     def destroy(self, keep=False):
-        self.stop()
-        if keep:
-            print("# kept", self.dir)
-        else:
-            shutil.rmtree(self.dir, ignore_errors=True)
+        try:
+            self.stop()
+        except Failure:
+            keep = True
+            raise
+        finally:
+            if keep:
+                print("# kept", self.dir)
+            else:
+                shutil.rmtree(self.dir, ignore_errors=True)
 
     def inbox(self, mailbox):
         """The Inbox rows as (subject, sender address, body) tuples."""
@@ -621,11 +635,22 @@ def main():
                 print("[  FAILED  ] lmtp.%s: %s" % (name, e), flush=True)
                 if not isinstance(e, Failure):
                     traceback.print_exc()
+        print("[ RUN      ] lmtp.server_exit", flush=True)
+        try:
+            s.stop()
+            passed += 1
+            print("[       OK ] lmtp.server_exit", flush=True)
+        except Failure as e:
+            failed.append("server_exit")
+            print("[  FAILED  ] lmtp.server_exit: %s" % e, flush=True)
     except Failure as e:
         print("[  ERROR   ] setting up: %s" % e)
         return 1
     finally:
-        s.destroy(a.keep or bool(failed))
+        try:
+            s.destroy(a.keep or bool(failed))
+        except Failure:
+            pass
     print("[==========] %d scenarios ran" % (passed + len(failed)))
     print("[  PASSED  ] %d" % passed)
     for f in failed:
