@@ -130,9 +130,8 @@ static void quota_reply(srv_lmtp_tx *t, const char *addr, char *reply)
 
 /* The receive quota of the recipient: TRUE when adding `adding` bytes
  * would pass it (audited once per refusal). The mailbox is measured only
- * when a receive limit applies, as srv_quota_check does: measuring reads
- * the mailbox through a second connection, which costs on every delivery
- * (with a limit in force it is the price of the check). */
+ * when a receive limit applies, as srv_quota_check does (measuring opens
+ * a read-only connection to the mailbox file). */
 static BOOL over_quota(srv_lmtp_tx *t, const srv_account *a, srv_mailbox *mb, uint64_t adding, BOOL *error)
 {
 	int64_t own[3];
