@@ -76,7 +76,9 @@ void lmtp_say(lmtp_session *s, const char *line)
 	emit(s, "\r\n", 2);
 }
 
-/* A reply that counts as a client error (5xx of syntax and order). */
+/* A reply that counts as a client error: syntax and unknown commands.
+ * Order errors (503) do not count: a pipelining client whose MAIL was
+ * refused sends its RCPTs and DATA anyway, and must get every reply. */
 static void bad(lmtp_session *s, const char *line)
 {
 	lmtp_say(s, line);
@@ -286,11 +288,11 @@ static void cmd_mail(lmtp_session *s, const char *arg)
 	const char *rest;
 	int body8 = 0;
 	if (s->st == ST_START) {
-		bad(s, "503 5.5.1 Send LHLO first");
+		lmtp_say(s, "503 5.5.1 Send LHLO first");
 		return;
 	}
 	if (s->st != ST_READY) {
-		bad(s, "503 5.5.1 Nested MAIL command");
+		lmtp_say(s, "503 5.5.1 Nested MAIL command");
 		return;
 	}
 	if (!parse_path(arg, addr, &rest)) {
@@ -346,7 +348,7 @@ static void cmd_rcpt(lmtp_session *s, const char *arg)
 	char addr[LMTP_ADDR_MAX], reply[LMTP_REPLY_MAX];
 	const char *rest;
 	if (s->st != ST_MAIL) {
-		bad(s, s->st == ST_START ? "503 5.5.1 Send LHLO first" : "503 5.5.1 Send MAIL first");
+		lmtp_say(s, s->st == ST_START ? "503 5.5.1 Send LHLO first" : "503 5.5.1 Send MAIL first");
 		return;
 	}
 	if (!parse_path(arg, addr, &rest) || !addr[0]) {
@@ -378,7 +380,7 @@ static void cmd_data(lmtp_session *s, const char *arg)
 {
 	char reply[LMTP_REPLY_MAX];
 	if (s->st != ST_MAIL) {
-		bad(s, s->st == ST_START ? "503 5.5.1 Send LHLO first" : "503 5.5.1 Send MAIL first");
+		lmtp_say(s, s->st == ST_START ? "503 5.5.1 Send LHLO first" : "503 5.5.1 Send MAIL first");
 		return;
 	}
 	if (*arg) {
@@ -386,7 +388,7 @@ static void cmd_data(lmtp_session *s, const char *arg)
 		return;
 	}
 	if (!s->accepted) {
-		bad(s, "503 5.5.1 No valid recipients");
+		lmtp_say(s, "503 5.5.1 No valid recipients");
 		return;
 	}
 	reply[0] = 0;

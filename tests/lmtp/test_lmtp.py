@@ -454,9 +454,15 @@ def t_limits(s):
     r.send("RSET\r\nMAIL FROM:<l@example.net>\r\nDATA\r\nRCPT TO:<alice@example.org> NOTIFY=NEVER\r\n")
     codes = [r.reply() for _ in range(4)]
     check([c for c, _ in codes] == [250, 250, 503, 555], "order and parameters: %r" % codes)
+    # A refused MAIL with its RCPTs and DATA pipelined behind it: every
+    # command gets its 503, and order errors do not end the connection.
+    r.send("RSET\r\nMAIL FROM:<big@example.net> SIZE=99999999\r\n" +
+           "RCPT TO:<alice@example.org>\r\n" * 12 + "DATA\r\nNOOP\r\n")
+    codes = [r.reply()[0] for _ in range(16)]
+    check(codes == [250, 552] + [503] * 13 + [250], "after a refused MAIL: %r" % codes)
     r.send("HELO mx\r\nMAIL FROM:<a b@x>\r\nFOO\r\n" + "Z" * 3000 + "\r\nNOOP\r\n")
     codes = [r.reply() for _ in range(5)]
-    check([c for c, _ in codes] == [500, 503, 500, 500, 250] and "5.5.2" in codes[3][1], "bad commands: %r" % codes)
+    check([c for c, _ in codes] == [500, 501, 500, 500, 250] and "5.5.2" in codes[3][1], "bad commands: %r" % codes)
     r.close()
 
 
