@@ -1,6 +1,6 @@
 /*
  * config.c — mapixd.conf, an INI file: [server], [rights], [audit],
- * [limits], [tcp] and [logon] sections of key = value lines, '#' or ';' comments. Every key
+ * [limits], [tcp], [logon] and [lmtp] (lmtp_config.c) sections of key = value lines, '#' or ';' comments. Every key
  * is known here with its default; an unknown section or key is an error
  * that names the line, so that a misspelt limit never silently falls back
  * to its default. docs/mapixd.md lists the keys.
@@ -102,6 +102,7 @@ static void defaults(srv_config *c)
 	c->max_lockout_ms = 900000;
 	c->forget_ms = 900000;
 	c->max_tracked = 65536;
+	srv_lmtp_config_defaults(&c->lmtp);
 }
 
 void srv_config_free(srv_config *c)
@@ -119,6 +120,7 @@ void srv_config_free(srv_config *c)
 	for (size_t i = 0; i < c->n_admins; i++)
 		free(c->admins[i]);
 	free(c->admins);
+	srv_lmtp_config_free(&c->lmtp);
 	memset(c, 0, sizeof *c);
 }
 
@@ -291,6 +293,8 @@ static BOOL apply(srv_config *c, const char *section, const char *key, const cha
 			goto bad_value;
 		return TRUE;
 	}
+	if (strcmp(section, "lmtp") == 0)
+		return srv_lmtp_config_apply(&c->lmtp, key, v, why, cap);
 	snprintf(why, cap, "unknown section [%s]", section);
 	return FALSE;
 unknown:
@@ -315,7 +319,7 @@ HRESULT srv_config_load(const char *path, srv_config *c, char *why, size_t cap)
 		snprintf(why, cap, "%s: %s", path, strerror(errno));
 		return errno == ENOENT ? MAPI_E_NOT_FOUND : MAPI_E_NO_ACCESS;
 	}
-	char line[4096], section[64] = "";
+	char line[4096], section[64] = "", msg_lmtp[512];
 	unsigned lineno = 0;
 	HRESULT hr = S_OK;
 	while (fgets(line, sizeof line, f)) {
@@ -352,6 +356,10 @@ HRESULT srv_config_load(const char *path, srv_config *c, char *why, size_t cap)
 	fclose(f);
 	if (SUCCEEDED(hr) && c->tcp_listen && (!c->tls_cert || !c->tls_key)) {
 		snprintf(why, cap, "%s: [tcp] listen needs certificate and key (TCP is TLS only)", path);
+		hr = MAPI_E_INVALID_PARAMETER;
+	}
+	if (SUCCEEDED(hr) && !srv_lmtp_config_check(&c->lmtp, msg_lmtp, sizeof msg_lmtp)) {
+		snprintf(why, cap, "%s: %s", path, msg_lmtp);
 		hr = MAPI_E_INVALID_PARAMETER;
 	}
 	if (SUCCEEDED(hr) && c->max_lockout_ms < c->lockout_ms)

@@ -269,6 +269,8 @@ int main(int argc, char **argv)
 		return fail("listen");
 	if (s->cfg.tcp_listen && FAILED(srv_listen_tcp(s)))
 		return fail("listen (TCP)");
+	if (FAILED(srv_lmtp_start(s)))
+		return fail("LMTP");
 	if (s->cfg.pid_file) {
 		FILE *f = fopen(s->cfg.pid_file, "w");
 		if (f) {
@@ -283,6 +285,8 @@ int main(int argc, char **argv)
 		close(ready_fd);
 	}
 	srv_run(s);
+	if (!srv_lmtp_stop(s))
+		s->abandoned = TRUE;
 	if (s->abandoned) {
 		/* A connection thread still uses the stores: leave without
 		 * tearing them down under it. */

@@ -18,6 +18,7 @@
  *   audit.c      JSON audit lines for denials, with rotation by size
  *   dispatch*.c  the operations: decode arguments, check, call the store
  *   advise.c     pushed notifications: server-side advise sinks
+ *   lmtp*.c      LMTP delivery into receive folders (lmtp.h)
  *
  * Model. mapixd hosts each mailbox with the local store provider and
  * keeps at most two logons per mailbox open (read-write and read-only),
@@ -42,6 +43,7 @@
 #include <mapix/mapixwire.h>
 
 #include "core/proto.h"
+#include "lmtp.h"
 
 /* ---- config.c ----------------------------------------------------------------------- */
 
@@ -83,6 +85,7 @@ typedef struct srv_config {
 	uint32_t max_lockout_ms;
 	uint32_t forget_ms;        /* failures older than this are forgotten */
 	uint32_t max_tracked;      /* addresses and names remembered at most */
+	srv_lmtp_config lmtp;      /* [lmtp]: LMTP delivery (lmtp.h) */
 } srv_config;
 
 /* Parses a size: digits with an optional K, M, G or T suffix (powers of
@@ -227,6 +230,7 @@ struct srv_server {
 	atomic_bool stopping;
 	struct srv_conn *conns;    /* live connections (for shutdown) */
 	BOOL abandoned;            /* shutdown gave up waiting for a connection */
+	struct srv_lmtp *lmtp;     /* the LMTP listeners (lmtp_listen.c); NULL: none */
 };
 
 /* ---- listener.c ------------------------------------------------------------------------------------- */
