@@ -209,15 +209,17 @@ static const char *const MIGRATIONS[] = {
 	 * identity), others one id per identity across the mailbox. identity
 	 * is "user:NAME" or "account:NAME"; rights are PR_MEMBER_RIGHTS bits.
 	 * Existing mailboxes get no rows: every folder grants nothing to
-	 * anyone but the owner, as before. */
-	"CREATE TABLE acl("
+	 * anyone but the owner, as before. (IF NOT EXISTS: for a while this
+	 * was migration 4 on the development branch, so a mailbox made then
+	 * already has the table.) */
+	"CREATE TABLE IF NOT EXISTS acl("
 	"  fid INTEGER NOT NULL,"
 	"  member_id INTEGER NOT NULL,"
 	"  identity TEXT,"
 	"  name TEXT NOT NULL,"
 	"  rights INTEGER NOT NULL,"
 	"  PRIMARY KEY(fid, member_id)) WITHOUT ROWID;"
-	"CREATE UNIQUE INDEX acl_by_identity ON acl(identity, fid) WHERE identity IS NOT NULL;",
+	"CREATE UNIQUE INDEX IF NOT EXISTS acl_by_identity ON acl(identity, fid) WHERE identity IS NOT NULL;",
 };
 
 /* The sort indexes built on demand (schema 4), with the names and the
