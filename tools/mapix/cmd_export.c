@@ -25,6 +25,7 @@
 
 #include <mapix/mapiguid.h>
 #include <mapix/mapiutil.h>
+#include <mapix/mapixmime.h>
 #include <mapix/mapitags.h>
 
 #include "cli_progress.h"
@@ -517,7 +518,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: mapix export [--folder F] (--mailbox PATH | --mailbox NAME --server A | --profile NAME)\n"
-	        "                    [--format eml|mbox|maildir] [--no-recurse] [--append] [--quiet] DEST\n"
+	        "                    [--format eml|mbox|maildir] [--no-recurse] [--append] [--regenerate]\n"
+	        "                    [--quiet] DEST\n"
 	        "\n"
 	        "Writes the IPM subtree's folders (or F and its subfolders) to the directory\n"
 	        "DEST, which must be empty or missing unless --append is given.\n"
@@ -531,6 +533,9 @@ static void usage(FILE *out)
 	        "  --no-recurse      without F's subfolders (without F: the top-level folders)\n"
 	        "  --append          add to a DEST that is not empty (mbox files grow, EML\n"
 	        "                    and Maildir folders get new files)\n"
+	        "  --regenerate      build every message from its properties, even one that\n"
+	        "                    kept the bytes it was imported with (by default those are\n"
+	        "                    written back unchanged while the message is unchanged)\n"
 	        "  --quiet           no progress line\n");
 }
 
@@ -538,6 +543,7 @@ int cmd_export(int argc, char **argv)
 {
 	cli_mailbox mb = {0};
 	const char *folder = NULL, *format = NULL, *no_recurse = NULL, *quiet = NULL, *append = NULL, *help = NULL;
+	const char *regenerate = NULL;
 	const char **pos;
 	int npos, rc;
 	const cli_option opts[] = {CLI_MAILBOX_OPTIONS(&mb),
@@ -545,6 +551,7 @@ int cmd_export(int argc, char **argv)
 	                           {"format", 1, &format},
 	                           {"no-recurse", 0, &no_recurse},
 	                           {"append", 0, &append},
+	                           {"regenerate", 0, &regenerate},
 	                           {"quiet", 0, &quiet},
 	                           {"help", 0, &help},
 	                           {NULL, 0, NULL}};
@@ -587,7 +594,9 @@ int cmd_export(int argc, char **argv)
 	w.mdb = mdb;
 	w.run.dest = dest;
 	w.run.append = append != NULL;
-	w.run.mime_flags = 0; /* LF line endings, Bcc kept: an archive of the mailbox */
+	/* LF line endings, Bcc kept: an archive of the mailbox; a message that
+	 * kept its original bytes is written as those unless --regenerate. */
+	w.run.mime_flags = regenerate ? MAPIX_MIME_REGENERATE : 0;
 	w.recurse = no_recurse == NULL;
 	w.quiet = quiet != NULL;
 	struct timespec started;
