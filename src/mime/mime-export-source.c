@@ -30,7 +30,8 @@ typedef struct source_writer {
 	BOOL want_crlf;
 	BOOL cr_held;  /* a CR at the end of the last piece, not yet written */
 	BOOL prev_cr;  /* TO_CRLF: the byte before this piece was CR */
-	char *conv;    /* converted piece (twice PIECE at most, plus one) */
+	char *conv;    /* converted piece (twice PIECE at most), allocated when needed */
+	BOOL conv_failed;
 } source_writer;
 
 BOOL mapix_mime_export_source_allowed(ULONG flags)
@@ -83,6 +84,10 @@ static int write_piece(source_writer *w, const char *p, size_t n)
 	}
 	if (w->mode == NL_COPY)
 		return put(w, p, n);
+	if (!w->conv && !(w->conv = g_try_malloc(2 * PIECE))) {
+		w->conv_failed = TRUE;
+		return -1;
+	}
 	size_t o = 0;
 	if (w->mode == NL_TO_CRLF) {
 		for (size_t i = 0; i < n; i++) {
@@ -115,20 +120,31 @@ static int write_piece(source_writer *w, const char *p, size_t n)
 	return put(w, w->conv, o);
 }
 
-HRESULT mapix_mime_export_source(LPMESSAGE msg, ULONG flags, GMimeStream *stream)
+/* Writes data[0..len) in pieces of at most PIECE (the conversion buffer
+ * holds twice that). */
+static int write_all(source_writer *w, const BYTE *data, size_t len)
+{
+	for (size_t done = 0; done < len;) {
+		size_t k = len - done < PIECE ? len - done : PIECE;
+		if (write_piece(w, (const char *)data + done, k) != 0)
+			return -1;
+		done += k;
+	}
+	return 0;
+}
+
+/* The value through OpenProperty(IID_IStream), when it is too large for
+ * GetProps. */
+static HRESULT copy_stream(LPMESSAGE msg, source_writer *w)
 {
 	LPSTREAM src = NULL;
 	HRESULT hr = IMessage_OpenProperty(msg, PR_INTERNET_CONTENT, &IID_IStream, STGM_READ, 0, (LPUNKNOWN *)&src);
-	if (hr != S_OK) {
-		/* Missing (or a provider that cannot stream it): rebuild. */
-		return MAPI_E_NOT_FOUND;
-	}
-	source_writer w = {.out = stream, .want_crlf = (flags & MAPIX_MIME_CRLF) != 0};
-	char *buf = g_try_malloc(PIECE);
-	w.conv = g_try_malloc(2 * PIECE + 1);
-	if (!buf || !w.conv) {
-		hr = mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "mapix_message_to_mime: out of memory");
-		goto out;
+	if (hr != S_OK)
+		return MAPI_E_NOT_FOUND; /* a provider that cannot stream it: rebuild */
+	BYTE *buf = g_try_malloc(PIECE);
+	if (!buf) {
+		IStream_Release(src);
+		return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "mapix_message_to_mime: out of memory");
 	}
 	for (;;) {
 		ULONG got = 0;
@@ -136,22 +152,48 @@ HRESULT mapix_mime_export_source(LPMESSAGE msg, ULONG flags, GMimeStream *stream
 		if (hr != S_OK) {
 			hr = mapix_error(hr, "mapix_message_to_mime: reading PR_INTERNET_CONTENT failed: %s",
 			                 MAPIXGetLastErrorText());
-			goto out;
+			break;
 		}
 		if (got == 0)
 			break;
-		if (write_piece(&w, buf, got) != 0) {
-			hr = MAPI_E_DISK_ERROR; /* the caller tells why (write_error) */
-			goto out;
+		if (write_all(w, buf, got) != 0) {
+			hr = MAPI_E_DISK_ERROR; /* the caller tells why */
+			break;
 		}
 	}
-	if (w.cr_held && put(&w, "\r", 1) != 0)
+	g_free(buf);
+	IStream_Release(src);
+	return hr;
+}
+
+HRESULT mapix_mime_export_source(LPMESSAGE msg, ULONG flags, GMimeStream *stream)
+{
+	/* GetProps first: most mail is small enough to come back whole, in one
+	 * look-up, where a stream would cost the store more. */
+	SizedSPropTagArray(1, tags) = {1, {PR_INTERNET_CONTENT}};
+	LPSPropValue v = NULL;
+	ULONG n = 0;
+	HRESULT hr = IMessage_GetProps(msg, (LPSPropTagArray)&tags, 0, &n, &v);
+	if (FAILED(hr) || n != 1)
+		return MAPI_E_NOT_FOUND;
+	BOOL whole = v[0].ulPropTag == PR_INTERNET_CONTENT;
+	BOOL large = PROP_TYPE(v[0].ulPropTag) == PT_ERROR && v[0].Value.err == MAPI_E_NOT_ENOUGH_MEMORY;
+	if (!whole && !large) {
+		MAPIFreeBuffer(v);
+		return MAPI_E_NOT_FOUND;
+	}
+	source_writer w = {.out = stream, .want_crlf = (flags & MAPIX_MIME_CRLF) != 0};
+	if (whole)
+		hr = write_all(&w, v[0].Value.bin.lpb, v[0].Value.bin.cb) == 0 ? S_OK : MAPI_E_DISK_ERROR;
+	else
+		hr = copy_stream(msg, &w);
+	MAPIFreeBuffer(v);
+	if (w.conv_failed)
+		hr = mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "mapix_message_to_mime: out of memory");
+	if (hr == S_OK && w.cr_held && put(&w, "\r", 1) != 0)
 		hr = MAPI_E_DISK_ERROR;
 	if (hr == S_OK && g_mime_stream_flush(stream) < 0)
 		hr = MAPI_E_DISK_ERROR;
-out:
-	g_free(buf);
 	g_free(w.conv);
-	IStream_Release(src);
 	return hr;
 }
