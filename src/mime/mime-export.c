@@ -496,7 +496,8 @@ MAPIX_API HRESULT mapix_message_to_mime_buffer(LPMESSAGE lpMessage, ULONG ulFlag
 		if (MAPIAllocateBuffer(arr->len + 1, (LPVOID *)&out) != S_OK) {
 			hr = mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "mapix_message_to_mime_buffer: out of memory");
 		} else {
-			memcpy(out, arr->data, arr->len);
+			if (arr->len) /* an empty kept message */
+				memcpy(out, arr->data, arr->len);
 			out[arr->len] = 0;
 			*lppData = out;
 			if (lpcbData)
