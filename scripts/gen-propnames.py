@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generates the property-name tables of src/core/propnames.c from
-include/mapix/mapitags.h, so that the names the library prints and parses can
-never drift from the tags the header defines.
+include/mapix/mapitags.h (plus mapix's own tags and the few Exchange tags of
+edkmdb.h listed in EDKMDB_NAMES), so that the names the library prints and
+parses can never drift from the tags the headers define.
 
 Only the region between the BEGIN GENERATED / END GENERATED markers of
 propnames.c is rewritten; the lookup code around it is ordinary C.
