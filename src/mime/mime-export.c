@@ -424,6 +424,18 @@ static HRESULT export_to_stream(LPMESSAGE msg, ULONG flags, GMimeStream *stream)
 	HRESULT hr;
 
 	mapix_mime_init();
+	if (mapix_mime_export_source_allowed(flags)) {
+		/* The message as it came, when it kept that: nothing to build. */
+		hr = mapix_mime_export_source(msg, flags, stream);
+		if (hr == MAPI_E_DISK_ERROR) {
+			if (mapix_mime_write_stream_stopped(stream))
+				return mapix_error(MAPI_E_USER_CANCEL,
+				                   "mapix_message_to_mime: the write function stopped the export");
+			return mapix_error(MAPI_E_DISK_ERROR, "mapix_message_to_mime: writing failed: %s", strerror(errno));
+		}
+		if (hr != MAPI_E_NOT_FOUND)
+			return hr;
+	}
 	ctx.keep = g_ptr_array_new_with_free_func(release_unknown);
 	ctx.streams = g_ptr_array_new_with_free_func(g_object_unref);
 	hr = mapix_mime_export_message(&ctx, msg, &gm);
@@ -484,7 +496,8 @@ MAPIX_API HRESULT mapix_message_to_mime_buffer(LPMESSAGE lpMessage, ULONG ulFlag
 		if (MAPIAllocateBuffer(arr->len + 1, (LPVOID *)&out) != S_OK) {
 			hr = mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "mapix_message_to_mime_buffer: out of memory");
 		} else {
-			memcpy(out, arr->data, arr->len);
+			if (arr->len) /* an empty kept message */
+				memcpy(out, arr->data, arr->len);
 			out[arr->len] = 0;
 			*lppData = out;
 			if (lpcbData)

@@ -6,7 +6,8 @@
  * in memory), mime-memmsg.c (an IMessage in memory, for staging, tests and
  * fuzzing), mime-props.c (property reading and writing through the public
  * IMAPIProp methods only), mime-addr.c (addresses and recipients),
- * mime-import*.c (mail -> message), mime-export*.c (message -> mail),
+ * mime-import*.c (mail -> message), mime-export*.c (message -> mail;
+ * mime-export-source.c writes a kept original),
  * mime-smime.c, mime-tnef*.c, mime-rtf*.c.
  */
 #ifndef MAPIX_MIME_MIME_H
@@ -17,6 +18,7 @@
 #include <mapix/mapix.h>
 #include <mapix/mapiutil.h>
 #include <mapix/mapixmime.h>
+#include <mapix/edkmdb.h>
 
 /* Nesting (multiparts, embedded messages) deeper than this is flattened
  * into plain attachments: deep nesting must neither exhaust the stack nor
@@ -148,6 +150,18 @@ GByteArray *mapix_mime_part_bytes(GMimeObject *part, mapix_mime_import *ctx);
 char *mapix_mime_part_text(GMimeObject *part, mapix_mime_import *ctx, size_t *len);
 /* Converts bytes in charset (NULL: guess) to valid UTF-8. */
 char *mapix_mime_to_utf8(const char *data, size_t len, const char *charset, mapix_mime_warnings *w, size_t *outlen);
+/* Warns when the encoded content of dw (base64, quoted-printable) has
+ * characters its decoder will skip; reads it in small pieces. */
+void mapix_mime_check_encoding(GMimeDataWrapper *dw, mapix_mime_warnings *w);
+
+/* ---- mime-import-stream.c -------------------------------------------------- */
+
+/* MAPIX_MIME_KEEP_SOURCE: copies source, from its start, into
+ * PR_INTERNET_CONTENT of msg in 64 KiB pieces. */
+HRESULT mapix_mime_keep_source(GMimeStream *source, LPMESSAGE msg);
+/* Decodes dw's content straight into the stream of property tag of obj
+ * (a large attachment), never holding it whole. */
+HRESULT mapix_mime_decode_to_prop(LPMAPIPROP obj, ULONG tag, GMimeDataWrapper *dw, mapix_mime_warnings *w);
 
 /* ---- mime-smime.c --------------------------------------------------------- */
 
@@ -207,6 +221,15 @@ GMimeStream *mapix_mime_write_stream_new(MAPIX_MIME_WRITE *fn, void *ctx);
 /* TRUE once fn returned non-zero (the export was stopped by the caller);
  * FALSE for any other stream. */
 BOOL mapix_mime_write_stream_stopped(GMimeStream *stream);
+
+/* ---- mime-export-source.c ------------------------------------------------- */
+
+/* Writes msg's PR_INTERNET_CONTENT to stream as the export (line endings
+ * as mapixmime.h says), piece by piece. MAPI_E_NOT_FOUND (no error text
+ * set) when the message has no such value: the caller rebuilds it. */
+HRESULT mapix_mime_export_source(LPMESSAGE msg, ULONG flags, GMimeStream *stream);
+/* Whether flags allow writing a kept original instead of rebuilding. */
+BOOL mapix_mime_export_source_allowed(ULONG flags);
 
 /* ---- mime-rtf*.c ---------------------------------------------------------- */
 

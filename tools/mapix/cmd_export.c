@@ -25,6 +25,7 @@
 
 #include <mapix/mapiguid.h>
 #include <mapix/mapiutil.h>
+#include <mapix/mapixmime.h>
 #include <mapix/mapitags.h>
 
 #include "cli_progress.h"
@@ -177,7 +178,7 @@ static int export_one(walk *w, LPMAPIFOLDER folder, const SBinary *eid)
 {
 	ULONG type = 0, n = 0;
 	LPMESSAGE msg = NULL;
-	LPSPropValue v = NULL, got = NULL; /* v: one slot per M_*, pointing into got */
+	LPSPropValue v = NULL, got = NULL, got2 = NULL; /* v: one slot per M_*, pointing into got or got2 */
 	char *sender = NULL, *tmp = NULL, **keywords = NULL;
 	int fatal = 0;
 	static const ULONG all_tags[M_COUNT] = {
@@ -185,15 +186,20 @@ static int export_one(walk *w, LPMAPIFOLDER folder, const SBinary *eid)
 		PR_MESSAGE_DELIVERY_TIME,  PR_CLIENT_SUBMIT_TIME, PR_CREATION_TIME, PR_SENDER_SMTP_ADDRESS_W,
 		PR_SENDER_EMAIL_ADDRESS_W, PR_SENDER_ADDRTYPE_W,  PR_SENT_REPRESENTING_SMTP_ADDRESS_W, PR_NULL};
 	/* Only what the format uses: every property asked for costs the store
-	 * a lookup, found or not. The others stay PR_NULL in v. */
+	 * a lookup, found or not. The others stay PR_NULL in v. The envelope's
+	 * fallbacks (submit and creation time, the sender's other addresses)
+	 * are asked for only when the message lacks the delivery time or the
+	 * sender's SMTP address, which mail converted from MIME always has. */
 	SizedSPropTagArray(M_COUNT, tags) = {0, {0}};
-	int at[M_COUNT];
+	SizedSPropTagArray(M_COUNT, tags2) = {0, {0}};
+	int at[M_COUNT], at2[M_COUNT];
 	unsigned needs = w->run.format->needs;
 	for (int i = 0; i < M_COUNT; i++) {
 		BOOL flags = i < M_DELIVERY || i == M_KEYWORDS;
+		BOOL fallback = i == M_SUBMIT || i == M_CREATION || i == M_S_EMAIL || i == M_S_TYPE || i == M_SR_SMTP;
 		ULONG tag = i == M_KEYWORDS ? w->keywords_tag : all_tags[i];
-		at[i] = -1;
-		if (tag != PR_NULL && (needs & (flags ? EXPORT_NEEDS_FLAGS : EXPORT_NEEDS_ENVELOPE))) {
+		at[i] = at2[i] = -1;
+		if (tag != PR_NULL && !fallback && (needs & (flags ? EXPORT_NEEDS_FLAGS : EXPORT_NEEDS_ENVELOPE))) {
 			at[i] = (int)tags.cValues;
 			tags.aulPropTag[tags.cValues++] = tag;
 		}
@@ -212,6 +218,25 @@ static int export_one(walk *w, LPMAPIFOLDER folder, const SBinary *eid)
 			if (at[i] >= 0 && (ULONG)at[i] < n)
 				v[i] = got[at[i]];
 		}
+	if (SUCCEEDED(hr) && (needs & EXPORT_NEEDS_ENVELOPE)) {
+		BOOL no_time = PROP_TYPE(v[M_DELIVERY].ulPropTag) != PT_SYSTIME;
+		BOOL no_smtp = v[M_S_SMTP].ulPropTag != PR_SENDER_SMTP_ADDRESS_W;
+		static const int time_fallbacks[] = {M_SUBMIT, M_CREATION};
+		static const int addr_fallbacks[] = {M_S_EMAIL, M_S_TYPE, M_SR_SMTP};
+		for (size_t k = 0; no_time && k < sizeof time_fallbacks / sizeof time_fallbacks[0]; k++) {
+			at2[time_fallbacks[k]] = (int)tags2.cValues;
+			tags2.aulPropTag[tags2.cValues++] = all_tags[time_fallbacks[k]];
+		}
+		for (size_t k = 0; no_smtp && k < sizeof addr_fallbacks / sizeof addr_fallbacks[0]; k++) {
+			at2[addr_fallbacks[k]] = (int)tags2.cValues;
+			tags2.aulPropTag[tags2.cValues++] = all_tags[addr_fallbacks[k]];
+		}
+		ULONG n2 = 0;
+		if (tags2.cValues && SUCCEEDED(hr = IMessage_GetProps(msg, (LPSPropTagArray)&tags2, MAPI_UNICODE, &n2, &got2)))
+			for (int i = 0; i < M_COUNT; i++)
+				if (at2[i] >= 0 && (ULONG)at2[i] < n2)
+					v[i] = got2[at2[i]];
+	}
 	if (FAILED(hr)) {
 		report_skip(w, eid, hr);
 		goto out;
@@ -270,6 +295,7 @@ out:
 	MAPIFreeBuffer(sender);
 	MAPIFreeBuffer(v);
 	MAPIFreeBuffer(got);
+	MAPIFreeBuffer(got2);
 	if (msg)
 		IMessage_Release(msg);
 	return fatal;
@@ -517,7 +543,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: mapix export [--folder F] (--mailbox PATH | --mailbox NAME --server A | --profile NAME)\n"
-	        "                    [--format eml|mbox|maildir] [--no-recurse] [--append] [--quiet] DEST\n"
+	        "                    [--format eml|mbox|maildir] [--no-recurse] [--append] [--regenerate]\n"
+	        "                    [--quiet] DEST\n"
 	        "\n"
 	        "Writes the IPM subtree's folders (or F and its subfolders) to the directory\n"
 	        "DEST, which must be empty or missing unless --append is given.\n"
@@ -531,6 +558,9 @@ static void usage(FILE *out)
 	        "  --no-recurse      without F's subfolders (without F: the top-level folders)\n"
 	        "  --append          add to a DEST that is not empty (mbox files grow, EML\n"
 	        "                    and Maildir folders get new files)\n"
+	        "  --regenerate      build every message from its properties, even one that\n"
+	        "                    kept the bytes it was imported with (by default those are\n"
+	        "                    written back unchanged while the message is unchanged)\n"
 	        "  --quiet           no progress line\n");
 }
 
@@ -538,6 +568,7 @@ int cmd_export(int argc, char **argv)
 {
 	cli_mailbox mb = {0};
 	const char *folder = NULL, *format = NULL, *no_recurse = NULL, *quiet = NULL, *append = NULL, *help = NULL;
+	const char *regenerate = NULL;
 	const char **pos;
 	int npos, rc;
 	const cli_option opts[] = {CLI_MAILBOX_OPTIONS(&mb),
@@ -545,6 +576,7 @@ int cmd_export(int argc, char **argv)
 	                           {"format", 1, &format},
 	                           {"no-recurse", 0, &no_recurse},
 	                           {"append", 0, &append},
+	                           {"regenerate", 0, &regenerate},
 	                           {"quiet", 0, &quiet},
 	                           {"help", 0, &help},
 	                           {NULL, 0, NULL}};
@@ -587,7 +619,9 @@ int cmd_export(int argc, char **argv)
 	w.mdb = mdb;
 	w.run.dest = dest;
 	w.run.append = append != NULL;
-	w.run.mime_flags = 0; /* LF line endings, Bcc kept: an archive of the mailbox */
+	/* LF line endings, Bcc kept: an archive of the mailbox; a message that
+	 * kept its original bytes is written as those unless --regenerate. */
+	w.run.mime_flags = regenerate ? MAPIX_MIME_REGENERATE : 0;
 	w.recurse = no_recurse == NULL;
 	w.quiet = quiet != NULL;
 	struct timespec started;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <mapix/mapiutil.h>
+#include <mapix/mapixmime.h>
 #include <mapix/mapixstore.h>
 
 #include "import.h"
@@ -24,7 +25,7 @@ static void usage(FILE *out)
 	fprintf(out,
 	        "usage: mapix import [--folder F] (--mailbox PATH | --mailbox NAME --server A | --profile NAME)\n"
 	        "                    [--format eml|mbox|maildir|pst] [--mbox-format mboxrd|mboxo]\n"
-	        "                    [--batch N] [--quiet] PATH...\n"
+	        "                    [--batch N] [--no-keep-mime] [--quiet] PATH...\n"
 	        "\n"
 	        "Imports mail into the mailbox (a local mailbox file is created when missing).\n"
 	        "Without --format each PATH is recognized: a directory with cur/ and new/ is a\n"
@@ -41,6 +42,9 @@ static void usage(FILE *out)
 	        "  --mbox-format    mboxrd (default) unquotes every \">From \" run by one '>',\n"
 	        "                   mboxo only \">From \"\n"
 	        "  --batch N        commit every N messages (default 1000)\n"
+	        "  --no-keep-mime   do not keep each message's original bytes (by default they\n"
+	        "                   are kept in PR_INTERNET_CONTENT, about doubling the space a\n"
+	        "                   message takes, so that export writes them back unchanged)\n"
 	        "  --quiet          no progress line\n"
 	        "\n"
 	        "Every message remembers where it came from, so running the same import again\n"
@@ -116,6 +120,7 @@ int cmd_import(int argc, char **argv)
 {
 	cli_mailbox mb = {0};
 	const char *folder = NULL, *format = NULL, *mbox_format = NULL, *batch = NULL, *quiet = NULL, *help = NULL;
+	const char *no_keep = NULL;
 	const cli_option opts[] = {
 	    CLI_MAILBOX_OPTIONS(&mb),
 	    {"folder", 1, &folder},
@@ -123,6 +128,7 @@ int cmd_import(int argc, char **argv)
 	    {"mbox-format", 1, &mbox_format},
 	    {"batch", 1, &batch},
 	    {"quiet", 0, &quiet},
+	    {"no-keep-mime", 0, &no_keep},
 	    {"help", 0, &help},
 	    {NULL, 0, NULL},
 	};
@@ -205,6 +211,7 @@ int cmd_import(int argc, char **argv)
 		rc = cli_error("out of memory");
 		goto out;
 	}
+	import_set_mime_flags(eng, no_keep ? 0 : MAPIX_MIME_KEEP_SOURCE);
 	int src_rc = 0;
 	for (int i = 0; i < npaths && !import_stopped(eng); i++) {
 		int r = 0;

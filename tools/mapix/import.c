@@ -131,6 +131,7 @@ struct import_engine {
 	BOOL fatal;
 	cli_progress progress;
 	uint64_t saved, signal_after; /* MAPIX_TEST_IMPORT_SIGNAL_AFTER */
+	ULONG mime_flags; /* added to every conversion (MAPIX_MIME_KEEP_SOURCE) */
 	size_t last; /* folders index of the last import_seen (SIZE_MAX: none), and its identity */
 	char *last_id;
 };
@@ -150,8 +151,12 @@ LPMDB import_store(import_engine *eng)
 
 ULONG import_mime_flags(import_engine *eng)
 {
-	(void)eng;
-	return 0;
+	return eng->mime_flags;
+}
+
+void import_set_mime_flags(import_engine *eng, ULONG flags)
+{
+	eng->mime_flags = flags;
 }
 
 BOOL import_stopped(import_engine *eng)

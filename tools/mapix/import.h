@@ -83,6 +83,9 @@ void import_add_total(import_engine *eng, uint64_t bytes);
  * (mapix_mime_fd_to_message). */
 LPMDB import_store(import_engine *eng);
 ULONG import_mime_flags(import_engine *eng);
+/* Sets those flags (cmd_import.c: MAPIX_MIME_KEEP_SOURCE unless
+ * --no-keep-mime). The PST source converts no MIME and ignores them. */
+void import_set_mime_flags(import_engine *eng, ULONG flags);
 
 /* TRUE once the import must stop: SIGINT or SIGTERM arrived, or a batch
  * could not be committed. Sources check it between items and return 0;

@@ -23,6 +23,7 @@
 #include "core/entryid.h"
 #include "core/error.h"
 #include "local-message.h"
+#include "local-mime-content.h"
 #include "local-schema.h"
 #include "local-table.h"
 
@@ -754,6 +755,7 @@ static HRESULT save_existing(local_object *o, ULONG ulFlags, uint64_t *out_cn, u
 		goto fail;
 	}
 	if (FAILED(hr = local_journal_add(db, LOCAL_CHANGE_MODIFY, MAPI_MESSAGE, mid, r.fid, 0, &cn)) ||
+	    FAILED(hr = local_mime_content_on_save(db, mid, o->changes, o->n_changes, s)) ||
 	    FAILED(hr = write_content(db, mid, s, o->changes, o->n_changes, cn, 0, FALSE, &stored)) ||
 	    FAILED(hr = stored_size(db, mid, &size)) ||
 	    FAILED(hr = update_row(db, mid, s, s->flags_set, cn, size, &k)) ||
