@@ -639,7 +639,7 @@ static ULONG ns_OnNotify(IMAPIAdviseSink *This, ULONG cNotif, LPNOTIFICATION n)
 	for (ULONG i = 0; i < cNotif; i++) {
 		if (n[i].ulEventType == fnevNewMail)
 			atomic_fetch_add(&s->newmail, 1);
-		if (n[i].ulEventType == fnevObjectCreated)
+		if (n[i].ulEventType == fnevObjectCreated || n[i].ulEventType == fnevTableModified)
 			atomic_fetch_add(&s->created, 1);
 	}
 	return 0;
@@ -727,6 +727,74 @@ static void test_lost_connection(void **state)
 	assert_int_equal(row_count(inbox), 0);
 	IMAPIFolder_Release(inbox);
 	IMsgStore_Release(mdb);
+	server_stop(&s);
+}
+
+/* A client whose server is killed and restarted under it: the call in
+ * flight fails with MAPI_E_NETWORK_ERROR, the next call through the store
+ * reconnects, and the advises it had (on the store and on a contents
+ * table) deliver again when another client writes. */
+static void wait_count(atomic_int *v, int want)
+{
+	for (int i = 0; i < 500 && atomic_load(v) < want; i++)
+		usleep(10000);
+}
+
+static void test_reconnect_advises(void **state)
+{
+	(void)state;
+	server s;
+	need_root();
+	server_start(&s, NULL);
+	make_accounts(&s);
+	LPMDB mdb = NULL;
+	assert_ok(MAPIXMailboxLogon(s.sock, NULL, "alice", OPENSTORE_USE_ADMIN_PRIVILEGE, MDB_WRITE, &mdb));
+	notify_sink store_sink = {{&ns_vtbl}, 1, 0, 0}, table_sink = {{&ns_vtbl}, 1, 0, 0};
+	ULONG_PTR sconn = 0, tconn = 0;
+	assert_ok(IMsgStore_Advise(mdb, 0, NULL, fnevNewMail | fnevObjectCreated, &store_sink.itf, &sconn));
+	LPMAPIFOLDER inbox = open_inbox(mdb);
+	LPMAPITABLE contents = NULL;
+	assert_ok(IMAPIFolder_GetContentsTable(inbox, 0, &contents));
+	assert_ok(IMAPITable_Advise(contents, fnevTableModified, &table_sink.itf, &tconn));
+	run_as(&s, OWNER_UID, other_writer, NULL);
+	wait_count(&store_sink.newmail, 1);
+	wait_count(&table_sink.created, 1);
+	int mail_before = atomic_load(&store_sink.newmail);
+	assert_true(mail_before >= 1);
+	assert_true(atomic_load(&table_sink.created) >= 1);
+
+	server_kill(&s, SIGKILL);
+	time_t t0 = time(NULL);
+	LPSPropValue v = NULL;
+	/* Down: every call fails at once, reconnect attempts included. */
+	assert_hr(HrGetOneProp((LPMAPIPROP)mdb, PR_DISPLAY_NAME_A, &v), MAPI_E_NETWORK_ERROR);
+	assert_hr(HrGetOneProp((LPMAPIPROP)inbox, PR_DISPLAY_NAME_A, &v), MAPI_E_NETWORK_ERROR);
+	assert_true(time(NULL) - t0 < 5);
+
+	server_launch(&s);
+	/* The next call through the store reconnects; the inbox proxy belongs to
+	 * the lost connection and keeps failing. */
+	v = get_prop(mdb, PR_DISPLAY_NAME_A);
+	MAPIFreeBuffer(v);
+	assert_hr(HrGetOneProp((LPMAPIPROP)inbox, PR_DISPLAY_NAME_A, &v), MAPI_E_NETWORK_ERROR);
+	int table_before = atomic_load(&table_sink.created);
+	run_as(&s, OWNER_UID, other_writer, NULL);
+	wait_count(&store_sink.newmail, mail_before + 1);
+	wait_count(&table_sink.created, table_before + 1);
+	assert_true(atomic_load(&store_sink.newmail) > mail_before);
+	assert_true(atomic_load(&table_sink.created) > table_before);
+	/* The revived table answers with the new row too. */
+	ULONG rows = 0;
+	assert_ok(IMAPITable_GetRowCount(contents, 0, &rows));
+	assert_int_equal(rows, 2);
+
+	assert_ok(IMAPITable_Unadvise(contents, tconn));
+	IMAPITable_Release(contents);
+	IMAPIFolder_Release(inbox);
+	assert_ok(IMsgStore_Unadvise(mdb, sconn));
+	IMsgStore_Release(mdb);
+	assert_int_equal(atomic_load(&store_sink.refs), 1);
+	assert_int_equal(atomic_load(&table_sink.refs), 1);
 	server_stop(&s);
 }
 
@@ -863,6 +931,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_deliver_right, teardown),
 		cmocka_unit_test_teardown(test_pushed_notifications, teardown),
 		cmocka_unit_test_teardown(test_lost_connection, teardown),
+		cmocka_unit_test_teardown(test_reconnect_advises, teardown),
 		cmocka_unit_test_teardown(test_limits, teardown),
 		cmocka_unit_test_teardown(test_hostile_clients, teardown),
 	};

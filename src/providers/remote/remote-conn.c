@@ -664,3 +664,44 @@ void remote_conn_unref(remote_conn *c)
 		pthread_join(c->dispatcher, NULL);
 	conn_free(c);
 }
+
+/* ---- reconnecting ------------------------------------------------------------------------------ */
+
+BOOL remote_conn_same_context(remote_conn *c)
+{
+	mapix_context now;
+	return SUCCEEDED(mapix_context_current(&now)) && mapix_context_equal(&now, &c->ctx);
+}
+
+/* The support object and the key stay what the sink subscribed with; only
+ * the id the server pushes under is new. */
+HRESULT remote_conn_advise_move(remote_conn *from, remote_conn *to, ULONG id, ULONG *new_id)
+{
+	advise_reg *found = NULL;
+	pthread_mutex_lock(&from->lock);
+	for (advise_reg **pp = &from->advises; *pp; pp = &(*pp)->next)
+		if ((*pp)->id == id) {
+			found = *pp;
+			*pp = found->next;
+			break;
+		}
+	pthread_mutex_unlock(&from->lock);
+	if (!found)
+		return mapix_error(MAPI_E_NOT_FOUND, "Advise: advise %lu is not on the lost connection", (unsigned long)id);
+	pthread_mutex_lock(&to->lock);
+	if (!to->has_dispatcher) {
+		if (pthread_create(&to->dispatcher, NULL, dispatcher_main, to) != 0) {
+			pthread_mutex_unlock(&to->lock);
+			IMAPISupport_Release(found->support);
+			free(found);
+			return mapix_error(MAPI_E_NOT_ENOUGH_RESOURCES, "Advise: cannot start the notification thread");
+		}
+		to->has_dispatcher = TRUE;
+	}
+	found->id = ++to->next_advise;
+	found->next = to->advises;
+	to->advises = found;
+	*new_id = found->id;
+	pthread_mutex_unlock(&to->lock);
+	return S_OK;
+}
