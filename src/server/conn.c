@@ -6,7 +6,9 @@
  * bounded by [limits] max_frame before anything is allocated, a frame that
  * has started must arrive within [limits] io_timeout, a malformed request
  * ends the connection, and a peer that does not read its replies or events
- * in time is dropped. Handles are bounded by [limits] max_handles.
+ * in time, or lets more than SRV_OUTQ_LIMIT bytes of events pile up, is
+ * dropped without anyone waiting for it (outq.c). Handles are bounded by
+ * [limits] max_handles.
  *
  * An idle connection costs its socket, this small structure and a thread
  * parked in poll() on a small stack.
@@ -41,6 +43,7 @@ void srv_conn_unref(srv_conn *c)
 		pthread_cond_broadcast(&s->idle);
 	pthread_mutex_unlock(&s->lock);
 	close(c->fd);
+	srv_outq_free(c);
 	free(c->handles);
 	pthread_mutex_destroy(&c->wlock);
 	pthread_mutex_destroy(&c->lock);
@@ -174,26 +177,20 @@ static void release_all_handles(srv_conn *c)
 
 /* ---- frames ----------------------------------------------------------------------------- */
 
+/* Events never block the thread that sends them (the one that made the
+ * change): a peer that does not read is dropped by the output queue. */
 void srv_conn_send_event(srv_conn *c, const void *payload, size_t cb)
 {
-	pthread_mutex_lock(&c->wlock);
-	if (!atomic_load(&c->dead) &&
-	    FAILED(mapix_proto_write_frame(c->fd, MAPIX_PROTO_EVENT, 0, payload, cb, (int)c->srv->cfg.io_timeout_ms))) {
+	if (FAILED(srv_outq_send(c, MAPIX_PROTO_EVENT, 0, payload, cb)))
 		mapix_error_clear();
-		atomic_store(&c->dead, TRUE);
-		shutdown(c->fd, SHUT_RDWR);
-	}
-	pthread_mutex_unlock(&c->wlock);
 }
 
+/* A reply is queued like an event; this connection's thread then waits for
+ * its own peer to take it, up to io_timeout. */
 static HRESULT send_reply(srv_conn *c, uint32_t id, const MAPIXWIREBUF *reply)
 {
-	pthread_mutex_lock(&c->wlock);
-	HRESULT hr = atomic_load(&c->dead) ? MAPI_E_NETWORK_ERROR
-	                                   : mapix_proto_write_frame(c->fd, MAPIX_PROTO_REPLY, id, reply->pb, reply->cb,
-	                                                             (int)c->srv->cfg.io_timeout_ms);
-	pthread_mutex_unlock(&c->wlock);
-	return hr;
+	HRESULT hr = srv_outq_send(c, MAPIX_PROTO_REPLY, id, reply->pb, reply->cb);
+	return FAILED(hr) ? hr : srv_outq_drain(c, (int)c->srv->cfg.io_timeout_ms);
 }
 
 void srv_conn_serve(srv_conn *c)

@@ -67,6 +67,7 @@ struct remote_conn {
 	char *address;
 	mapix_context ctx;
 	int timeout_ms;
+	pid_t pid;                  /* the process that connected (a forked child connects anew) */
 	pthread_mutex_t lock;       /* everything below */
 	pthread_cond_t cond;
 	pthread_mutex_t wlock;      /* one frame at a time */
@@ -545,6 +546,7 @@ static HRESULT conn_open(const char *address, const mapix_context *ctx, remote_c
 		return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "mapixd: out of memory");
 	}
 	c->fd = fd;
+	c->pid = getpid();
 	c->ctx = *ctx;
 	c->timeout_ms = timeout_ms();
 	c->max_frame = MAPIX_PROTO_DEFAULT_MAX_FRAME; /* until HELLO tells */
@@ -582,7 +584,8 @@ HRESULT remote_conn_get(const char *address, remote_conn **out)
 		return hr;
 	pthread_mutex_lock(&pool_lock);
 	for (remote_conn *c = pool; c; c = c->next)
-		if (strcmp(c->address, address) == 0 && mapix_context_equal(&c->ctx, &ctx) && remote_conn_alive(c)) {
+		if (strcmp(c->address, address) == 0 && mapix_context_equal(&c->ctx, &ctx) && c->pid == getpid() &&
+		    remote_conn_alive(c)) {
 			atomic_fetch_add(&c->users, 1);
 			pthread_mutex_unlock(&pool_lock);
 			*out = c;
