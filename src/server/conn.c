@@ -13,9 +13,12 @@
  * An idle connection costs its socket, this small structure and a thread
  * parked in poll() on a small stack.
  */
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/error.h"
@@ -193,6 +196,66 @@ static HRESULT send_reply(srv_conn *c, uint32_t id, const MAPIXWIREBUF *reply)
 	return FAILED(hr) ? hr : srv_outq_drain(c, (int)c->srv->cfg.io_timeout_ms);
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Reads exactly cb bytes through the connection's read-ahead buffer;
+ * timeout_ms < 0 waits forever. *eof: the peer closed before any byte. */
+static HRESULT conn_read(srv_conn *c, BYTE *dst, size_t cb, int timeout_ms, BOOL *eof)
+{
+	int64_t deadline = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
+	size_t got = 0;
+	if (eof)
+		*eof = FALSE;
+	while (got < cb) {
+		if (c->rpos < c->rlen) {
+			size_t n = c->rlen - c->rpos;
+			if (n > cb - got)
+				n = cb - got;
+			memcpy(dst + got, c->rbuf + c->rpos, n);
+			c->rpos += (uint32_t)n;
+			got += n;
+			continue;
+		}
+		/* Large payloads go straight to their buffer. */
+		BOOL direct = cb - got >= sizeof c->rbuf;
+		ssize_t n = recv(c->fd, direct ? dst + got : c->rbuf, direct ? cb - got : sizeof c->rbuf, MSG_DONTWAIT);
+		if (n > 0) {
+			if (direct) {
+				got += (size_t)n;
+			} else {
+				c->rpos = 0;
+				c->rlen = (uint32_t)n;
+			}
+			continue;
+		}
+		if (n == 0) {
+			if (eof)
+				*eof = got == 0;
+			return MAPI_E_NETWORK_ERROR;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return MAPI_E_NETWORK_ERROR;
+		int left = -1;
+		if (deadline >= 0) {
+			int64_t d = deadline - mono_ms();
+			if (d <= 0)
+				return MAPI_E_NETWORK_ERROR;
+			left = (int)d;
+		}
+		struct pollfd p = {.fd = c->fd, .events = POLLIN};
+		if (poll(&p, 1, left) == 0)
+			return MAPI_E_NETWORK_ERROR;
+	}
+	return S_OK;
+}
+
 void srv_conn_serve(srv_conn *c)
 {
 	const srv_config *cfg = &c->srv->cfg;
@@ -206,8 +269,8 @@ void srv_conn_serve(srv_conn *c)
 		BOOL eof;
 		/* Idle connections may wait forever for the next frame; once a
 		 * frame has started, the rest must come within io_timeout. */
-		if (FAILED(mapix_proto_read_full(c->fd, hdr, 1, -1, &eof)) ||
-		    FAILED(mapix_proto_read_full(c->fd, hdr + 1, sizeof hdr - 1, (int)cfg->io_timeout_ms, NULL)) ||
+		if (FAILED(conn_read(c, hdr, 1, -1, &eof)) ||
+		    FAILED(conn_read(c, hdr + 1, sizeof hdr - 1, (int)cfg->io_timeout_ms, NULL)) ||
 		    FAILED(mapix_proto_header_decode(hdr, cfg->max_frame, &h)))
 			break;
 		if (h.kind != MAPIX_PROTO_REQUEST && h.kind != MAPIX_PROTO_ONEWAY)
@@ -219,7 +282,7 @@ void srv_conn_serve(srv_conn *c)
 			payload = p;
 			cap = h.length;
 		}
-		if (h.length && FAILED(mapix_proto_read_full(c->fd, payload, h.length, (int)cfg->io_timeout_ms, NULL)))
+		if (h.length && FAILED(conn_read(c, payload, h.length, (int)cfg->io_timeout_ms, NULL)))
 			break;
 		mapix_wire_buf_reset(&reply);
 		BOOL oneway = h.kind == MAPIX_PROTO_ONEWAY;

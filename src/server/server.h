@@ -254,6 +254,10 @@ typedef struct srv_conn {
 	int64_t outq_since;      /* when it stopped being empty (ms, monotonic) */
 	BOOL outq_listed;        /* handed to the flusher thread */
 	struct srv_conn *outq_next;
+	/* Bytes read ahead of the frame being decoded (conn.c): small frames
+	 * cost one recv for several, not three each. */
+	uint32_t rpos, rlen;
+	BYTE rbuf[4096];
 } srv_conn;
 
 /* ---- outq.c: the bounded output queue of a connection ---------------------------------------------- */

@@ -70,7 +70,9 @@ struct remote_conn {
 	pid_t pid;                  /* the process that connected (a forked child connects anew) */
 	pthread_mutex_t lock;       /* everything below */
 	pthread_cond_t cond;
-	pthread_mutex_t wlock;      /* one frame at a time */
+	pthread_mutex_t wlock;      /* one frame at a time; and `released` */
+	MAPIXWIREBUF released;      /* RELEASE frames not sent yet (see remote_conn_release_handle) */
+	unsigned n_released;
 	BOOL dead, closing;
 	uint32_t next_id;
 	pending *pending;
@@ -89,6 +91,7 @@ static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static remote_conn *pool;
 
 static void conn_free(remote_conn *c);
+static HRESULT send_after_releases(remote_conn *c, uint16_t kind, uint32_t id, const void *pb, size_t cb);
 
 /* ---- state ------------------------------------------------------------------------------ */
 
@@ -291,7 +294,7 @@ static HRESULT roundtrip(remote_conn *c, const MAPIXWIREBUF *req, const char *fn
 	pthread_mutex_unlock(&c->lock);
 
 	pthread_mutex_lock(&c->wlock);
-	HRESULT hr = mapix_proto_write_frame(c->fd, MAPIX_PROTO_REQUEST, p.id, req->pb, req->cb, c->timeout_ms);
+	HRESULT hr = send_after_releases(c, MAPIX_PROTO_REQUEST, p.id, req->pb, req->cb);
 	pthread_mutex_unlock(&c->wlock);
 
 	struct timespec deadline;
@@ -382,21 +385,58 @@ HRESULT rc_bad_reply(rcall *c, const char *fn)
 	return mapix_error(MAPI_E_NETWORK_ERROR, "%s: mapixd sent a malformed reply; the connection was dropped", fn);
 }
 
+/* Releases are deferred: the frames wait (at most REMOTE_RELEASE_BATCH of
+ * them) and go out in the same system call as the connection's next
+ * request, ahead of it, so the server still sees them first, but neither
+ * side pays a system call and a wake-up per released object. Reading a
+ * thousand messages was a third slower with a frame per Release. An idle
+ * connection keeps at most that many objects open on the server a while
+ * longer; closing the connection releases everything anyway. */
+#define REMOTE_RELEASE_BATCH 64
+
 void remote_conn_release_handle(remote_conn *c, uint32_t handle)
 {
-	MAPIXWIREBUF b;
-	mapix_wire_buf_init(&b);
 	pthread_mutex_lock(&c->lock);
 	BOOL dead = c->dead;
 	pthread_mutex_unlock(&c->lock);
-	if (!dead && SUCCEEDED(mapix_wire_put_u32(&b, handle)) && SUCCEEDED(mapix_wire_put_u32(&b, MPX_OP_RELEASE))) {
-		pthread_mutex_lock(&c->wlock);
-		if (FAILED(mapix_proto_write_frame(c->fd, MAPIX_PROTO_ONEWAY, 0, b.pb, b.cb, c->timeout_ms)))
-			mark_dead(c);
-		pthread_mutex_unlock(&c->wlock);
+	if (dead)
+		return;
+	MAPIXWIREBUF b;
+	BYTE hdr[MAPIX_PROTO_HEADER_SIZE];
+	mapix_wire_buf_init(&b);
+	if (FAILED(mapix_wire_put_u32(&b, handle)) || FAILED(mapix_wire_put_u32(&b, MPX_OP_RELEASE))) {
+		mapix_wire_buf_free(&b);
+		mapix_error_clear();
+		return;
 	}
+	pthread_mutex_lock(&c->wlock);
+	if (c->n_released + 1 >= REMOTE_RELEASE_BATCH) {
+		/* This one goes now, with those waiting. */
+		if (FAILED(mapix_proto_write_frames(c->fd, c->released.pb, c->released.cb, MAPIX_PROTO_ONEWAY, 0, b.pb, b.cb,
+		                                    c->timeout_ms)))
+			mark_dead(c);
+		mapix_wire_buf_reset(&c->released);
+		c->n_released = 0;
+	} else {
+		mapix_proto_header_encode(hdr, MAPIX_PROTO_ONEWAY, 0, (uint32_t)b.cb);
+		if (SUCCEEDED(mapix_wire_put_bytes(&c->released, hdr, sizeof hdr)) &&
+		    SUCCEEDED(mapix_wire_put_bytes(&c->released, b.pb, b.cb)))
+			c->n_released++;
+		else
+			mark_dead(c); /* out of memory: a lost release would leak on the server */
+	}
+	pthread_mutex_unlock(&c->wlock);
 	mapix_wire_buf_free(&b);
 	mapix_error_clear();
+}
+
+/* Sends a frame after the deferred releases (wlock held). */
+static HRESULT send_after_releases(remote_conn *c, uint16_t kind, uint32_t id, const void *pb, size_t cb)
+{
+	HRESULT hr = mapix_proto_write_frames(c->fd, c->released.pb, c->released.cb, kind, id, pb, cb, c->timeout_ms);
+	mapix_wire_buf_reset(&c->released);
+	c->n_released = 0;
+	return hr;
 }
 
 /* ---- advises ------------------------------------------------------------------------------------ */
@@ -476,7 +516,7 @@ void remote_conn_drop_advises(remote_conn *c, const void *owner)
 			if (SUCCEEDED(mapix_wire_put_u32(&b, MAPIX_PROTO_CONN_HANDLE)) &&
 			    SUCCEEDED(mapix_wire_put_u32(&b, MPX_OP_STORE_UNADVISE)) && SUCCEEDED(mapix_wire_put_u32(&b, found->id))) {
 				pthread_mutex_lock(&c->wlock);
-				if (FAILED(mapix_proto_write_frame(c->fd, MAPIX_PROTO_ONEWAY, 0, b.pb, b.cb, c->timeout_ms)))
+				if (FAILED(send_after_releases(c, MAPIX_PROTO_ONEWAY, 0, b.pb, b.cb)))
 					mark_dead(c);
 				pthread_mutex_unlock(&c->wlock);
 			}
@@ -554,6 +594,7 @@ static HRESULT conn_open(const char *address, const mapix_context *ctx, remote_c
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->cond, NULL);
 	pthread_mutex_init(&c->wlock, NULL);
+	mapix_wire_buf_init(&c->released);
 	if (pthread_create(&c->reader, NULL, reader_main, c) != 0) {
 		close(fd);
 		free(c->address);
@@ -626,6 +667,7 @@ static void conn_free(remote_conn *c)
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->cond);
 	pthread_mutex_destroy(&c->wlock);
+	mapix_wire_buf_free(&c->released);
 	free(c->address);
 	free(c);
 }
