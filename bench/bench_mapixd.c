@@ -186,7 +186,7 @@ static void fill(LPMDB mdb, unsigned long n)
 		char subject[64];
 		snprintf(subject, sizeof subject, "Message %lu of the bench", i);
 		LPMESSAGE m = NULL;
-		SPropValue v[6];
+		SPropValue v[7];
 		memset(v, 0, sizeof v);
 		v[0].ulPropTag = PR_SUBJECT_A;
 		v[0].Value.lpszA = subject;
@@ -200,7 +200,11 @@ static void fill(LPMDB mdb, unsigned long n)
 		v[4].Value.lpszA = (LPSTR) "Sender Name";
 		v[5].ulPropTag = PR_SENDER_EMAIL_ADDRESS_A;
 		v[5].Value.lpszA = (LPSTR) "sender@example.org";
-		if (FAILED(hr = IMAPIFolder_CreateMessage(inbox, NULL, 0, &m)) || FAILED(hr = IMessage_SetProps(m, 6, v, NULL)) ||
+		/* Delivered mail has a delivery time. */
+		v[6].ulPropTag = PR_MESSAGE_DELIVERY_TIME;
+		v[6].Value.ft.dwLowDateTime = 0xD53E8000u + (DWORD)i;
+		v[6].Value.ft.dwHighDateTime = 0x01DA0000u;
+		if (FAILED(hr = IMAPIFolder_CreateMessage(inbox, NULL, 0, &m)) || FAILED(hr = IMessage_SetProps(m, 7, v, NULL)) ||
 		    FAILED(hr = IMessage_SaveChanges(m, 0)))
 			die("save a message", hr);
 		IMessage_Release(m);
