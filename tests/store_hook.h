@@ -20,6 +20,7 @@
 #ifndef MAPIX_TEST_STORE_HOOK_H
 #define MAPIX_TEST_STORE_HOOK_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,8 +59,38 @@ static inline void store_hook_mailbox_name(const char *path, char out[20])
 	out[17] = 0;
 }
 
+/* Reads the first line of DIR/name into out. */
+static inline int store_hook_read(const char *dir, const char *name, char *out, size_t cap)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	int ok = fgets(out, (int)cap, f) != NULL;
+	fclose(f);
+	if (ok)
+		out[strcspn(out, "\r\n")] = 0;
+	return ok && *out;
+}
+
 static inline HRESULT store_hook_open(const char *path, ULONG flags, LPMDB *lppMDB)
 {
+	const char *tls_dir = getenv("MAPIX_TEST_TLS_DIR");
+	if (!store_hook_is_local() && tls_dir && *tls_dir) {
+		char address[160], tcp[200], password[200], ca[4096], name[20];
+		if (!path || !store_hook_read(tls_dir, "tcp.address", address, sizeof address) ||
+		    !store_hook_read(tls_dir, "suite.password", password, sizeof password)) {
+			if (lppMDB)
+				*lppMDB = NULL;
+			return MAPI_E_NO_SUPPORT; /* the fixture has no TLS listener */
+		}
+		snprintf(tcp, sizeof tcp, "tcp:%s", address);
+		snprintf(ca, sizeof ca, "%s/certs/ca.pem", tls_dir);
+		MAPIXREMOTETLS tls = {MAPIX_REMOTE_TLS_VERSION, "suite", password, ca, NULL};
+		store_hook_mailbox_name(path, name);
+		return MAPIXOpenRemoteStoreTLS(tcp, &tls, name, flags, lppMDB);
+	}
 	if (!store_hook_is_local()) {
 		const char *server = getenv("MAPIX_TEST_SERVER");
 		char name[20];

@@ -2,11 +2,14 @@
  * test_store_batch.c — MAPIXBeginStoreBatch / MAPIXCommitStoreBatch /
  * MAPIXAbortStoreBatch: saves inside a batch are invisible to other
  * connections until the commit, all there after it, gone after an abort;
- * notifications wait for the commit; batches need a writable store.
+ * notifications wait for the commit; batches need a writable store; while
+ * batches run, WAL checkpoints wait for a larger WAL.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <mapix/mapiutil.h>
 #include <mapix/mapixstore.h>
@@ -102,6 +105,68 @@ static void test_commit_and_abort(void **state)
 	writer->lpVtbl->Release(writer);
 }
 
+static long long file_size(const char *p)
+{
+	struct stat sb;
+	return stat(p, &sb) == 0 ? (long long)sb.st_size : 0;
+}
+
+static void save_big_messages(LPMAPIFOLDER inbox, int n)
+{
+	static char body[2048];
+	memset(body, 'x', sizeof body - 1);
+	for (int i = 0; i < n; i++) {
+		LPMESSAGE m;
+		SPropValue p = {.ulPropTag = PR_BODY_A, .Value.lpszA = body};
+		assert_int_equal(inbox->lpVtbl->CreateMessage(inbox, NULL, 0, &m), S_OK);
+		assert_int_equal(m->lpVtbl->SetProps(m, 1, &p, NULL), S_OK);
+		assert_int_equal(m->lpVtbl->SaveChanges(m, 0), S_OK);
+		m->lpVtbl->Release(m);
+	}
+}
+
+/* A batch writes more WAL pages than a normal checkpoint lets accumulate
+ * (1000, LOCAL_WAL_CHECKPOINT_PAGES), yet its commit leaves the database
+ * file alone: the checkpoint waits (LOCAL_BATCH_CHECKPOINT_PAGES). The
+ * next commit outside a batch checkpoints. What was committed is there
+ * either way, for any reader. */
+static void test_checkpoint_waits(void **state)
+{
+	(void)state;
+	char box[4200], wal[4300];
+	LPMDB writer, reader;
+	snprintf(box, sizeof box, "%s/checkpoint.mapix", dir);
+	snprintf(wal, sizeof wal, "%s-wal", box);
+	assert_int_equal(MAPIXOpenLocalStore(box, MDB_WRITE | MAPIX_STORE_CREATE, &writer), S_OK);
+	LPMAPIFOLDER inbox = open_inbox(writer, MAPI_MODIFY);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(box, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	long long page = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+
+	long long before = file_size(box);
+	assert_int_equal(MAPIXBeginStoreBatch(writer), S_OK);
+	save_big_messages(inbox, 2000);
+	assert_int_equal(MAPIXCommitStoreBatch(writer), S_OK);
+	assert_true(file_size(wal) > 1000 * page);
+	assert_int_equal(file_size(box), before);
+	assert_int_equal(MAPIXOpenLocalStore(box, 0, &reader), S_OK);
+	LPMAPIFOLDER seen = open_inbox(reader, 0);
+	assert_int_equal(content_count(seen), 2000);
+
+	save_messages(inbox, 1);
+	assert_true(file_size(box) > before + 1000 * page);
+	assert_int_equal(content_count(seen), 2001);
+	seen->lpVtbl->Release(seen);
+	reader->lpVtbl->Release(reader);
+	inbox->lpVtbl->Release(inbox);
+	writer->lpVtbl->Release(writer);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -122,6 +187,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_commit_and_abort),
+		cmocka_unit_test(test_checkpoint_waits),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -510,6 +510,13 @@ MAPIX_BEGIN_DECLS
 #ifndef PR_RULE_FOLDER_ENTRYID
 #define PR_RULE_FOLDER_ENTRYID PROP_TAG(PT_BINARY, 0x6651)
 #endif
+/* The message as it arrived from the Internet (RFC 5322/MIME bytes), kept
+ * so it can be handed out again unchanged (pidMessageWriteableMin + 1).
+ * mapix's MIME import stores it with MAPIX_MIME_KEEP_SOURCE; the local
+ * store deletes it when a save changes what the MIME represents. */
+#ifndef PR_INTERNET_CONTENT
+#define PR_INTERNET_CONTENT PROP_TAG(PT_BINARY, 0x6659)
+#endif
 /* Attachments of a message in conflict: the conflicting versions */
 #ifndef PR_IN_CONFLICT
 #define PR_IN_CONFLICT PROP_TAG(PT_BOOLEAN, 0x666C)

@@ -34,6 +34,13 @@ MAPIX_BEGIN_DECLS
 #define MAPIX_MIME_NO_TNEF ((ULONG)0x00000004)
 /* Store the message as not yet sent (MSGFLAG_UNSENT, a draft) instead of received mail. */
 #define MAPIX_MIME_AS_DRAFT ((ULONG)0x00000008)
+/* Also keep the input itself, byte for byte, in PR_INTERNET_CONTENT
+ * (edkmdb.h), as Exchange does, so that export can hand it out again
+ * unchanged (signatures stay valid, nothing is lost to the mapping). It is
+ * written through OpenProperty(IID_IStream, MAPI_CREATE|MAPI_MODIFY) in
+ * 64 KiB pieces, from the descriptor or the buffer, so memory stays
+ * bounded; the message then takes about twice the space in the store. */
+#define MAPIX_MIME_KEEP_SOURCE ((ULONG)0x00000010)
 
 /* ---- export flags (mapix_message_to_mime*) ------------------------------- */
 /* Leave out the Bcc header (as a message about to be sent must). */
@@ -45,6 +52,9 @@ MAPIX_BEGIN_DECLS
 #define MAPIX_MIME_NEW_MESSAGE_ID ((ULONG)0x00000400)
 /* Lines end in CRLF (the wire form) instead of LF (the Unix file form). */
 #define MAPIX_MIME_CRLF ((ULONG)0x00000800)
+/* Build the MIME from the message's properties even when it keeps its
+ * original form in PR_INTERNET_CONTENT. */
+#define MAPIX_MIME_REGENERATE ((ULONG)0x00001000)
 
 /* Receives the exported message in pieces; returns 0, or non-zero to stop
  * (the export then fails with MAPI_E_USER_CANCEL). */
@@ -64,13 +74,32 @@ MAPIX_API HRESULT mapix_mime_to_message(const BYTE *lpData, size_t cbData, LPMES
  * whatever the size of the message; pipes are read whole first. */
 MAPIX_API HRESULT mapix_mime_fd_to_message(int fd, LPMESSAGE lpMessage, ULONG ulFlags, char **lppszWarnings);
 
-/* Writes lpMessage as an RFC 5322/MIME message through lpfnWrite. */
+/* Writes lpMessage as an RFC 5322/MIME message through lpfnWrite, in
+ * pieces as it is produced: values too large for GetProps (attachments,
+ * long bodies) are read through OpenProperty(IID_IStream) while they are
+ * encoded, so memory stays bounded whatever the size of the message (the
+ * message must stay open and unchanged until the call returns). The same
+ * message always gives the same bytes (multipart boundaries are derived
+ * from its headers).
+ *
+ * A message that has PR_INTERNET_CONTENT (kept by MAPIX_MIME_KEEP_SOURCE,
+ * or set by anyone) is written as that value, streamed in pieces, instead
+ * of being rebuilt; the local store deletes the value when a save changes
+ * what the MIME shows (docs/store.md), so it is never stale there. Only the
+ * line endings may change: with MAPIX_MIME_CRLF a value whose first line
+ * ends in a bare LF gets every bare LF written as CRLF; without it a value
+ * whose first line ends in CRLF gets every CRLF written as LF; otherwise,
+ * and for a value without any line end, the bytes are copied unchanged.
+ * The message is rebuilt from its properties instead with
+ * MAPIX_MIME_REGENERATE, and with the flags that ask for a changed message
+ * (MAPIX_MIME_NO_BCC, MAPIX_MIME_NO_PASSTHROUGH, MAPIX_MIME_NEW_MESSAGE_ID). */
 MAPIX_API HRESULT mapix_message_to_mime(LPMESSAGE lpMessage, ULONG ulFlags, MAPIX_MIME_WRITE *lpfnWrite,
                                         void *lpvContext);
 /* The same into a file descriptor (written completely, retried on EINTR). */
 MAPIX_API HRESULT mapix_message_to_mime_fd(LPMESSAGE lpMessage, ULONG ulFlags, int fd);
 /* The same into one buffer allocated with MAPIAllocateBuffer (NUL-terminated,
- * *lpcbData without the NUL). Fails with MAPI_E_TOO_BIG past 2 GiB. */
+ * *lpcbData without the NUL), which holds the whole message by nature.
+ * Fails with MAPI_E_TOO_BIG past 2 GiB. */
 MAPIX_API HRESULT mapix_message_to_mime_buffer(LPMESSAGE lpMessage, ULONG ulFlags, BYTE **lppData,
                                                size_t *lpcbData);
 

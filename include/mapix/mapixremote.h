@@ -13,6 +13,17 @@
  * never sharing one across contexts. When the server cannot be reached, or
  * the connection is lost, calls fail with MAPI_E_NETWORK_ERROR (never a
  * hang); the next logon connects anew.
+ *
+ * Over TCP ("tcp:HOST:PORT", or "HOST:PORT", "[IPv6]:PORT") the connection
+ * is TLS (1.2 or 1.3) and its identity is an account of mapixd, logged on
+ * with its name and password (MAPIXOpenRemoteStoreTLS, or the
+ * PR_MAPIX_REMOTE_USER/PASSWORD properties of a profile section). The
+ * client verifies the server: against a CA file (chain and host name), a
+ * pinned key, both, or by default the system's trust store and the host
+ * name. A server that fails verification, a wrong password, or too many
+ * recent failures give MAPI_E_LOGON_FAILED, with the reason (never the
+ * password) in the last error text; an unreachable server, a broken
+ * handshake or a server that does not speak TLS give MAPI_E_NETWORK_ERROR.
  */
 #ifndef MAPIX_MAPIXREMOTE_H
 #define MAPIX_MAPIXREMOTE_H
@@ -33,6 +44,39 @@ MAPIX_BEGIN_DECLS
 #define PR_MAPIX_REMOTE_MAILBOX_A PROP_TAG(PT_STRING8, 0x6011)
 #define PR_MAPIX_REMOTE_MAILBOX_W PROP_TAG(PT_UNICODE, 0x6011)
 
+/* TCP logons: the account name and its password. */
+#define PR_MAPIX_REMOTE_USER PROP_TAG(PT_TSTRING, 0x6012)
+#define PR_MAPIX_REMOTE_USER_A PROP_TAG(PT_STRING8, 0x6012)
+#define PR_MAPIX_REMOTE_USER_W PROP_TAG(PT_UNICODE, 0x6012)
+#define PR_MAPIX_REMOTE_PASSWORD PROP_TAG(PT_TSTRING, 0x6013)
+#define PR_MAPIX_REMOTE_PASSWORD_A PROP_TAG(PT_STRING8, 0x6013)
+#define PR_MAPIX_REMOTE_PASSWORD_W PROP_TAG(PT_UNICODE, 0x6013)
+/* TCP: a PEM file of the CA certificates that may sign the server's
+ * certificate (chain and host name are checked). */
+#define PR_MAPIX_REMOTE_CA_FILE PROP_TAG(PT_TSTRING, 0x6014)
+#define PR_MAPIX_REMOTE_CA_FILE_A PROP_TAG(PT_STRING8, 0x6014)
+#define PR_MAPIX_REMOTE_CA_FILE_W PROP_TAG(PT_UNICODE, 0x6014)
+/* TCP: the server's pinned key, the SHA-256 digest of its certificate's
+ * SubjectPublicKeyInfo (DER), as 64 hex digits or base64 (a "sha256//"
+ * prefix is accepted). Alone it replaces the CA check: the key, not a
+ * name, identifies the server. */
+#define PR_MAPIX_REMOTE_PINNED_KEY PROP_TAG(PT_TSTRING, 0x6015)
+#define PR_MAPIX_REMOTE_PINNED_KEY_A PROP_TAG(PT_STRING8, 0x6015)
+#define PR_MAPIX_REMOTE_PINNED_KEY_W PROP_TAG(PT_UNICODE, 0x6015)
+
+/* Identity names of mapixd accounts logged on with their password, for
+ * MAPIXRemoteGrant and [rights] administrators: "account:NAME". */
+#define MAPIX_ACCOUNT_IDENTITY_PREFIX "account:"
+
+/* IMsgStore::OpenProperty(PR_MAPIX_DIRECTORY_TABLE, &IID_IMAPITable, 0, 0,
+ * ...) on a store hosted by mapixd: the server's account directory as a
+ * global address list (one row per account: PR_DISPLAY_NAME, PR_ACCOUNT,
+ * PR_SMTP_ADDRESS, PR_EMAIL_ADDRESS (the DN), PR_ADDRTYPE "EX", PR_ENTRYID,
+ * PR_OBJECT_TYPE, PR_DISPLAY_TYPE). Any connected identity may read it;
+ * the address book shows it as its "Global Address List" container. Local
+ * stores answer MAPI_E_NO_SUPPORT. */
+#define PR_MAPIX_DIRECTORY_TABLE PROP_TAG(PT_OBJECT, 0x6016)
+
 /* Mailbox grants (MAPIXRemoteGrant): what each allows is in docs/mapixd.md. */
 #define MAPIX_GRANT_FULL_ACCESS "full"  /* act as the mailbox's owner */
 #define MAPIX_GRANT_ADMIN "admin"       /* open with OPENSTORE_USE_ADMIN_PRIVILEGE */
@@ -49,6 +93,25 @@ MAPIX_BEGIN_DECLS
  * MAPI_E_NOT_FOUND (no such mailbox), MAPI_E_NO_ACCESS (no right to it).
  */
 STDAPI MAPIXOpenRemoteStore(LPCSTR lpszServer, LPCSTR lpszMailbox, ULONG ulFlags, LPMDB *lppMDB);
+
+/* Logon and verification for a TCP server (MAPIXOpenRemoteStoreTLS).
+ * Strings are UTF-8; NULL means "not given". */
+#define MAPIX_REMOTE_TLS_VERSION 1
+typedef struct _MAPIXREMOTETLS {
+	ULONG ulVersion;        /* MAPIX_REMOTE_TLS_VERSION */
+	LPCSTR lpszUser;        /* the mapixd account */
+	LPCSTR lpszPassword;    /* its password */
+	LPCSTR lpszCAFile;      /* PR_MAPIX_REMOTE_CA_FILE */
+	LPCSTR lpszPinnedKey;   /* PR_MAPIX_REMOTE_PINNED_KEY */
+} MAPIXREMOTETLS, *LPMAPIXREMOTETLS;
+
+/* MAPIXOpenRemoteStore on a TCP server with an account's name and
+ * password (lpTLS; NULL behaves as MAPIXOpenRemoteStore). lpszMailbox NULL
+ * or "": the account's own mailbox. Errors as above: MAPI_E_LOGON_FAILED
+ * (wrong password, locked out, server not verified), MAPI_E_NETWORK_ERROR
+ * (server not reached, TLS failed). */
+STDAPI MAPIXOpenRemoteStoreTLS(LPCSTR lpszServer, const MAPIXREMOTETLS *lpTLS, LPCSTR lpszMailbox, ULONG ulFlags,
+                               LPMDB *lppMDB);
 
 /* Opens the mailbox a store entry ID names (CreateStoreEntryID, or
  * PR_STORE_ENTRYID), with the OPENSTORE_* flags it carries and the caller's

@@ -70,6 +70,12 @@ DEFINE_GUID(IID_IMAPIXChangeJournal, 0x6d617078, 0x6a6f, 0x7572, 0x8e, 0x61, 0x6
 #define PR_MAPIX_STORE_PATH PROP_TAG(PT_TSTRING, 0x6004)
 /* In a local store's profile section: create the mailbox file when missing. */
 #define PR_MAPIX_STORE_CREATE PROP_TAG(PT_BOOLEAN, 0x6005)
+/* On a message `mapix import` made: where it came from ("mbox:<file>:<offset>",
+ * "maildir:<base name>", "eml:<file>", "pst:<file>:<node id>"), so that the
+ * same import run again skips it (tools/mapix/import.h). */
+#define PR_MAPIX_IMPORT_SOURCE_A PROP_TAG(PT_STRING8, 0x6006)
+#define PR_MAPIX_IMPORT_SOURCE_W PROP_TAG(PT_UNICODE, 0x6006)
+#define PR_MAPIX_IMPORT_SOURCE PROP_TAG(PT_TSTRING, 0x6006)
 /* A row of a folder's ACL table (PR_ACL_TABLE): the member's identity,
  * "user:NAME" (a Unix user, or uid:N, as mapixd names identities) or
  * "account:NAME" (a mapixd account: whoever its Unix user is). ROW_ADD

@@ -64,6 +64,7 @@ enum mapix_proto_op {
 	MPX_OP_ADMIN_REVOKE = 7,
 	MPX_OP_RELEASE = 8,        /* one-way: the handle in the request goes */
 	MPX_OP_STATUS = 9,
+	MPX_OP_LOGON_PASSWORD = 10, /* TCP: account name and password, before anything else */
 	/* administration, continued (docs/mapixd.md "Administration") */
 	MPX_OP_ADMIN_LIST_ACCOUNTS = 15,
 	MPX_OP_ADMIN_LIST_GRANTS = 16,
@@ -165,6 +166,8 @@ enum mapix_proto_op {
 	/* Folder permissions: IExchangeModifyTable on a folder's PR_ACL_TABLE */
 	MPX_OP_ACL_GETTABLE = 160, /* folder: GetTable(flags) -> table */
 	MPX_OP_ACL_MODIFY,         /* folder: ModifyTable(flags, ROWLIST) */
+	/* the address book (connection, handle 0): 180-189 */
+	MPX_OP_DIRECTORY_TABLE = 180, /* the account directory as a GAL table */
 };
 
 /* Kinds of server objects, as the reply that creates a handle states them
@@ -187,6 +190,16 @@ enum { MPX_STR_NULL = 0, MPX_STR_8BIT = 1, MPX_STR_UNICODE = 2 };
 
 /* ---- proto_frame.c: frame headers and whole frames on a descriptor ----------- */
 
+/* A connection's byte stream: a socket, with a TLS session on it for TCP
+ * (a gnutls_session_t made by the caller, non-blocking on a non-blocking
+ * socket). Every wait is a poll() with a deadline, TLS or not, so the
+ * timeouts below hold for both. One thread may read while another writes
+ * (GnuTLS allows one sender and one receiver per session). */
+typedef struct mapix_proto_io {
+	int fd;
+	void *tls; /* gnutls_session_t, or NULL: plain socket */
+} mapix_proto_io;
+
 void mapix_proto_header_encode(BYTE out[MAPIX_PROTO_HEADER_SIZE], uint16_t kind, uint32_t id, uint32_t length);
 /* Checks magic, version, kind and length (<= max_payload): MAPI_E_CORRUPT_DATA
  * or MAPI_E_VERSION with a message otherwise. */
@@ -203,6 +216,20 @@ HRESULT mapix_proto_write_frames(int fd, const void *before, size_t cb_before, u
 /* Reads exactly cb bytes; timeout_ms < 0 waits forever. MAPI_E_NETWORK_ERROR
  * on EOF, error or timeout (*eof tells a clean EOF at a frame boundary). */
 HRESULT mapix_proto_read_full(int fd, void *buf, size_t cb, int timeout_ms, BOOL *eof);
+/* The same on a stream that may carry TLS (the fd versions are plain). */
+HRESULT mapix_proto_io_write_frame(const mapix_proto_io *io, uint16_t kind, uint32_t id, const void *payload,
+                                   size_t cb, int timeout_ms);
+/* mapix_proto_write_frames on such a stream: over TLS the pieces are copied
+ * into one record as far as they fit. */
+HRESULT mapix_proto_io_write_frames(const mapix_proto_io *io, const void *before, size_t cb_before, uint16_t kind,
+                                    uint32_t id, const void *payload, size_t cb, int timeout_ms);
+HRESULT mapix_proto_io_read_full(const mapix_proto_io *io, void *buf, size_t cb, int timeout_ms, BOOL *eof);
+/* Runs the TLS handshake of io->tls on its non-blocking socket until done
+ * or timeout_ms has passed. MAPI_E_NETWORK_ERROR with GnuTLS's reason
+ * otherwise (what is the caller's to interpret: a failed certificate check
+ * on the client is reported by the client). Returns the GnuTLS code in
+ * *gnutls_rc when not NULL. */
+HRESULT mapix_proto_tls_handshake(const mapix_proto_io *io, int timeout_ms, int *gnutls_rc);
 
 /* ---- proto_fields.c: payload fields beyond mapixwire.h ------------------------ */
 
@@ -260,5 +287,16 @@ HRESULT mapix_proto_get_notifs(MAPIXWIRECURSOR *c, ULONG *n, LPNOTIFICATION *out
 
 /* Records MAPI_E_CORRUPT_DATA naming what and the offset. */
 HRESULT mapix_proto_corrupt(const MAPIXWIRECURSOR *c, const char *what);
+
+/* ---- proto_logon.c: the password logon request (MPX_OP_LOGON_PASSWORD) ------- */
+
+/* Longest password accepted on the wire (bytes of UTF-8). */
+#define MAPIX_PROTO_MAX_PASSWORD 1024
+/* Arguments: string account name, string password. */
+HRESULT mapix_proto_put_logon(MAPIXWIREBUF *b, const char *account, const char *password);
+/* Decodes and checks them (a name of 1-64 of [A-Za-z0-9._-], a password of
+ * 1-MAPIX_PROTO_MAX_PASSWORD bytes without NUL, nothing after): both point
+ * into the arena. MAPI_E_CORRUPT_DATA otherwise. */
+HRESULT mapix_proto_get_logon(MAPIXWIRECURSOR *c, mapix_proto_arena *a, char **account, char **password);
 
 #endif

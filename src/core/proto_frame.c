@@ -3,6 +3,11 @@
  * blocking read/write of whole frames on a socket, with timeouts, so that
  * neither side can be made to wait forever by its peer: a peer that stops
  * sending or stops reading costs the connection, never a hung thread.
+ *
+ * The same loops run over TLS (GnuTLS on a non-blocking socket): a record
+ * call that would block returns GNUTLS_E_AGAIN, and the wait is the same
+ * poll() with the same deadline, so every limit and timeout of a plain
+ * connection holds unchanged under TLS.
  */
 #include <errno.h>
 #include <poll.h>
@@ -11,6 +16,8 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <gnutls/gnutls.h>
 
 #include "core/error.h"
 #include "core/proto.h"
@@ -189,4 +196,143 @@ HRESULT mapix_proto_read_full(int fd, void *buf, size_t cb, int timeout_ms, BOOL
 		return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd protocol: receive failed: %s", strerror(errno));
 	}
 	return S_OK;
+}
+
+/* ---- TLS ------------------------------------------------------------------------------- */
+
+static HRESULT tls_write_all(const mapix_proto_io *io, const BYTE *p, size_t cb, int64_t deadline)
+{
+	gnutls_session_t s = io->tls;
+	while (cb) {
+		ssize_t n = gnutls_record_send(s, p, cb);
+		if (n > 0) {
+			p += n;
+			cb -= (size_t)n;
+			continue;
+		}
+		if (n == GNUTLS_E_INTERRUPTED)
+			continue;
+		if (n == GNUTLS_E_AGAIN) {
+			/* GnuTLS keeps the unsent record: the retry passes the same
+			 * bytes, as its documentation asks. */
+			int r = wait_ready(io->fd, POLLOUT, deadline);
+			if (r > 0)
+				continue;
+			return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd protocol: the peer does not read (%s)",
+			                   r == 0 ? "timed out" : strerror(errno));
+		}
+		return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd protocol: TLS send failed: %s",
+		                   n == 0 ? "connection closed" : gnutls_strerror((int)n));
+	}
+	return S_OK;
+}
+
+HRESULT mapix_proto_io_write_frames(const mapix_proto_io *io, const void *before, size_t cb_before, uint16_t kind,
+                                    uint32_t id, const void *payload, size_t cb, int timeout_ms)
+{
+	if (!io->tls)
+		return mapix_proto_write_frames(io->fd, before, cb_before, kind, id, payload, cb, timeout_ms);
+	BYTE hdr[MAPIX_PROTO_HEADER_SIZE];
+	if (cb > MAPIX_PROTO_MAX_FRAME_LIMIT)
+		return mapix_error(MAPI_E_TOO_BIG, "mapixd protocol: frame of %zu bytes is too large", cb);
+	mapix_proto_header_encode(hdr, kind, id, (uint32_t)cb);
+	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	if (!before)
+		cb_before = 0;
+	/* TLS has no gather-write: the pieces are copied into one buffer of at
+	 * most one record, so that a small request and the releases deferred
+	 * ahead of it cost one record (and one system call), not one each.
+	 * Whatever does not fit follows in full records. */
+	BYTE one[16384];
+	size_t n;
+	HRESULT hr = S_OK;
+	if (cb_before > sizeof one - sizeof hdr) {
+		hr = tls_write_all(io, before, cb_before, deadline);
+		cb_before = 0;
+	}
+	if (FAILED(hr))
+		return hr;
+	if (cb_before)
+		memcpy(one, before, cb_before);
+	n = cb_before;
+	memcpy(one + n, hdr, sizeof hdr);
+	n += sizeof hdr;
+	size_t head = cb < sizeof one - n ? cb : sizeof one - n;
+	if (head)
+		memcpy(one + n, payload, head);
+	n += head;
+	hr = tls_write_all(io, one, n, deadline);
+	if (SUCCEEDED(hr) && cb > head)
+		hr = tls_write_all(io, (const BYTE *)payload + head, cb - head, deadline);
+	return hr;
+}
+
+HRESULT mapix_proto_io_write_frame(const mapix_proto_io *io, uint16_t kind, uint32_t id, const void *payload,
+                                   size_t cb, int timeout_ms)
+{
+	return mapix_proto_io_write_frames(io, NULL, 0, kind, id, payload, cb, timeout_ms);
+}
+
+HRESULT mapix_proto_io_read_full(const mapix_proto_io *io, void *buf, size_t cb, int timeout_ms, BOOL *eof)
+{
+	if (!io->tls)
+		return mapix_proto_read_full(io->fd, buf, cb, timeout_ms, eof);
+	gnutls_session_t s = io->tls;
+	BYTE *p = buf;
+	size_t got = 0;
+	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	if (eof)
+		*eof = FALSE;
+	while (got < cb) {
+		/* Records already decrypted are read before any poll(): the socket
+		 * may have nothing more to say while GnuTLS holds the rest. */
+		ssize_t n = gnutls_record_recv(s, p + got, cb - got);
+		if (n > 0) {
+			got += (size_t)n;
+			continue;
+		}
+		if (n == 0 || n == GNUTLS_E_PREMATURE_TERMINATION) {
+			if (eof)
+				*eof = got == 0;
+			return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd protocol: connection closed by the peer");
+		}
+		if (n == GNUTLS_E_INTERRUPTED)
+			continue;
+		if (n == GNUTLS_E_AGAIN) {
+			int r = wait_ready(io->fd, POLLIN, deadline);
+			if (r > 0)
+				continue;
+			return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd protocol: %s",
+			                   r == 0 ? "timed out waiting for the peer" : strerror(errno));
+		}
+		return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd protocol: TLS receive failed: %s", gnutls_strerror((int)n));
+	}
+	return S_OK;
+}
+
+HRESULT mapix_proto_tls_handshake(const mapix_proto_io *io, int timeout_ms, int *gnutls_rc)
+{
+	gnutls_session_t s = io->tls;
+	int64_t deadline = now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
+	for (;;) {
+		int rc = gnutls_handshake(s);
+		if (gnutls_rc)
+			*gnutls_rc = rc;
+		if (rc == GNUTLS_E_SUCCESS)
+			return S_OK;
+		if (rc == GNUTLS_E_INTERRUPTED)
+			continue;
+		if (rc == GNUTLS_E_AGAIN) {
+			/* The handshake says whether it waits to read or to write. */
+			short ev = gnutls_record_get_direction(s) ? POLLOUT : POLLIN;
+			int r = wait_ready(io->fd, ev, deadline);
+			if (r > 0)
+				continue;
+			return mapix_error(MAPI_E_NETWORK_ERROR, "TLS handshake: %s",
+			                   r == 0 ? "timed out" : strerror(errno));
+		}
+		if (gnutls_error_is_fatal(rc) == 0)
+			continue; /* warning alerts: carry on */
+		return mapix_error(MAPI_E_NETWORK_ERROR, "TLS handshake failed: %s", gnutls_strerror(rc));
+	}
 }

@@ -6,27 +6,10 @@
  */
 #include <string.h>
 
+#include <mapix/mapixab.h>
+
 #include "core/error.h"
 #include "mime/mime.h"
-
-/* MS-OXCDATA 2.2.5.1: the provider UID of One-Off EntryIDs. */
-static const BYTE oneoff_uid[16] = {0x81, 0x2B, 0x1F, 0xA4, 0xBE, 0xA3, 0x10, 0x19,
-                                    0x9D, 0x6E, 0x00, 0xDD, 0x01, 0x0F, 0x54, 0x02};
-#define ONEOFF_UNICODE 0x8000
-#define ONEOFF_NO_RICH_INFO 0x0001
-
-static void put_utf16le(GByteArray *b, const char *utf8)
-{
-	size_t len = strlen(utf8);
-	size_t need = mapix_utf8_to_utf16_buf(utf8, len, NULL, 0);
-	WCHAR *w = g_malloc((need + 1) * sizeof(WCHAR));
-	mapix_utf8_to_utf16_buf(utf8, len, w, need + 1);
-	for (size_t i = 0; i <= need; i++) {
-		BYTE le[2] = {(BYTE)(w[i] & 0xFF), (BYTE)(w[i] >> 8)};
-		g_byte_array_append(b, le, 2);
-	}
-	g_free(w);
-}
 
 static HRESULT bin_from(GByteArray *b, LPVOID parent, SBinary *out)
 {
@@ -43,19 +26,11 @@ static HRESULT bin_from(GByteArray *b, LPVOID parent, SBinary *out)
 	return S_OK;
 }
 
+/* The one builder of One-Off EntryIDs (mapixab.h): Unicode, no TNEF. */
 HRESULT mapix_mime_oneoff_entryid(const char *name, const char *addr, LPVOID parent, SBinary *out)
 {
-	GByteArray *b = g_byte_array_new();
-	static const BYTE zero4[4] = {0};
-	BYTE ver_flags[4] = {0, 0, (ONEOFF_UNICODE | ONEOFF_NO_RICH_INFO) & 0xFF, (ONEOFF_UNICODE | ONEOFF_NO_RICH_INFO) >> 8};
-
-	g_byte_array_append(b, zero4, 4);
-	g_byte_array_append(b, oneoff_uid, 16);
-	g_byte_array_append(b, ver_flags, 4);
-	put_utf16le(b, name && *name ? name : addr);
-	put_utf16le(b, "SMTP");
-	put_utf16le(b, addr);
-	return bin_from(b, parent, out);
+	return mapix_oneoff_build(name && *name ? name : addr, "SMTP", addr, MAPI_ONE_OFF_UNICODE | MAPI_ONE_OFF_NO_RICH_INFO,
+	                          parent, out);
 }
 
 HRESULT mapix_mime_search_key(const char *addr, LPVOID parent, SBinary *out)

@@ -109,7 +109,7 @@ char *mapix_mime_to_utf8(const char *data, size_t len, const char *charset, mapi
 /* GMime's decoders skip what they cannot decode without a word; mail with
  * damaged base64 or quoted-printable deserves a warning, so the encoded
  * form is checked here as it is streamed. */
-static void check_encoding(GMimeDataWrapper *dw, mapix_mime_import *ctx)
+void mapix_mime_check_encoding(GMimeDataWrapper *dw, mapix_mime_warnings *w)
 {
 	GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(dw);
 	GMimeStream *src = g_mime_data_wrapper_get_stream(dw);
@@ -146,7 +146,7 @@ static void check_encoding(GMimeDataWrapper *dw, mapix_mime_import *ctx)
 	}
 	g_mime_stream_reset(src);
 	if (bad)
-		mapix_mime_warn(ctx->warnings, "%zu invalid characters in %s content were skipped", bad,
+		mapix_mime_warn(w, "%zu invalid characters in %s content were skipped", bad,
 		                enc == GMIME_CONTENT_ENCODING_BASE64 ? "base64" : "quoted-printable");
 }
 
@@ -160,7 +160,7 @@ GByteArray *mapix_mime_part_bytes(GMimeObject *part, mapix_mime_import *ctx)
 	dw = g_mime_part_get_content(GMIME_PART(part));
 	if (!dw)
 		return arr;
-	check_encoding(dw, ctx);
+	mapix_mime_check_encoding(dw, ctx->warnings);
 	GMimeStream *mem = g_mime_stream_mem_new_with_byte_array(arr);
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
 	if (g_mime_data_wrapper_write_to_stream(dw, mem) < 0)

@@ -11,6 +11,10 @@
  *     message/rfc822                     embedded messages, recursively
  *
  * S/MIME messages instead give back their stored entity unchanged.
+ *
+ * Values too large for GetProps (big attachments, long bodies) are not read
+ * here: their parts get a property stream (mime-export-stream.c) that GMime
+ * reads while it writes, so memory stays bounded by the pieces in flight.
  */
 #include <string.h>
 
@@ -28,9 +32,38 @@ static GMimeObject *text_part(const char *subtype, const char *utf8, size_t len)
 	return GMIME_OBJECT(tp);
 }
 
-static GMimeMultipart *multipart(const char *subtype)
+/* A text part whose UTF-8 content is read while the part is written. */
+static GMimeObject *streamed_text_part(mapix_mime_export *ctx, const char *subtype, GMimeStream *content)
 {
-	return g_mime_multipart_new_with_subtype(subtype);
+	GMimeTextPart *tp = g_mime_text_part_new_with_subtype(subtype);
+	GMimePart *p = GMIME_PART(tp);
+	GMimeDataWrapper *dw = g_mime_data_wrapper_new_with_stream(content, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(p, dw);
+	g_object_unref(dw);
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(tp), "charset", "utf-8");
+	/* One pass over the value, in pieces, to choose 7bit, QP or base64. */
+	g_mime_part_set_content_encoding(p, g_mime_part_get_best_content_encoding(p, GMIME_ENCODING_CONSTRAINT_7BIT));
+	g_ptr_array_add(ctx->streams, g_object_ref(content));
+	return GMIME_OBJECT(tp);
+}
+
+/* Boundaries are derived from the message (ctx->boundary_seed) and the
+ * part's place in it rather than drawn at random, so that exporting the
+ * same message twice gives the same bytes (export, import and export again
+ * is a fixed point). A collision needs a body that contains this very
+ * boundary, which random boundaries do not rule out either. */
+static GMimeMultipart *multipart(mapix_mime_export *ctx, const char *subtype)
+{
+	GMimeMultipart *mp = g_mime_multipart_new_with_subtype(subtype);
+	char *in = g_strdup_printf("%s:%d:%u", ctx->boundary_seed ? ctx->boundary_seed : "", ctx->depth,
+	                           ctx->boundary_count++);
+	char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, in, -1);
+	char *boundary = g_strdup_printf("=-mapix-%.32s", sum);
+	g_mime_multipart_set_boundary(mp, boundary);
+	g_free(boundary);
+	g_free(sum);
+	g_free(in);
+	return mp;
 }
 
 typedef struct att_info {
@@ -126,10 +159,11 @@ static HRESULT export_attachment(mapix_mime_export *ctx, LPMESSAGE msg, const at
 			}
 		}
 		if (emb)
-			IMessage_Release(emb);
+			g_ptr_array_add(ctx->keep, emb);
 	} else {
 		GByteArray *data = NULL;
-		hr = mapix_mime_read_binary((LPMAPIPROP)att, PR_ATTACH_DATA_BIN, &data);
+		GMimeStream *large = NULL;
+		hr = mapix_mime_open_value((LPMAPIPROP)att, PR_ATTACH_DATA_BIN, &data, &large);
 		if (hr == MAPI_E_NOT_FOUND) {
 			data = g_byte_array_new();
 			hr = S_OK;
@@ -139,12 +173,16 @@ static HRESULT export_attachment(mapix_mime_export *ctx, LPMESSAGE msg, const at
 			                                                                               : "application/octet-stream");
 			GMimePart *part = g_mime_part_new_with_type(g_mime_content_type_get_media_type(ct),
 			                                            g_mime_content_type_get_media_subtype(ct));
+			BOOL is_text = !g_ascii_strcasecmp(g_mime_content_type_get_media_type(ct), "text");
 			g_object_unref(ct);
-			GMimeStream *mem = g_mime_stream_mem_new_with_byte_array(data);
-			GMimeDataWrapper *dw = g_mime_data_wrapper_new_with_stream(mem, GMIME_CONTENT_ENCODING_DEFAULT);
+			GMimeStream *content = large ? large : g_mime_stream_mem_new_with_byte_array(data);
+			GMimeDataWrapper *dw = g_mime_data_wrapper_new_with_stream(content, GMIME_CONTENT_ENCODING_DEFAULT);
 			g_mime_part_set_content(part, dw);
 			g_object_unref(dw);
-			g_object_unref(mem);
+			if (large)
+				g_ptr_array_add(ctx->streams, large); /* takes the reference */
+			else
+				g_object_unref(content);
 			g_mime_object_set_disposition(GMIME_OBJECT(part), a->related || (cid && !filename)
 			                                                      ? GMIME_DISPOSITION_INLINE
 			                                                      : GMIME_DISPOSITION_ATTACHMENT);
@@ -154,8 +192,12 @@ static HRESULT export_attachment(mapix_mime_export *ctx, LPMESSAGE msg, const at
 				g_mime_object_set_content_id(GMIME_OBJECT(part), cid);
 			if (loc)
 				g_mime_part_set_content_location(part, loc);
-			g_mime_part_set_content_encoding(part, g_mime_part_get_best_content_encoding(
-			                                           part, GMIME_ENCODING_CONSTRAINT_7BIT));
+			/* A large binary value is base64 without a scan: reading it
+			 * twice from the store would only confirm that. */
+			g_mime_part_set_content_encoding(part, large && !is_text
+			                                           ? GMIME_CONTENT_ENCODING_BASE64
+			                                           : g_mime_part_get_best_content_encoding(
+			                                                 part, GMIME_ENCODING_CONSTRAINT_7BIT));
 			*out = GMIME_OBJECT(part);
 		}
 	}
@@ -164,13 +206,16 @@ static HRESULT export_attachment(mapix_mime_export *ctx, LPMESSAGE msg, const at
 	g_free(cid);
 	g_free(loc);
 	MAPIFreeBuffer(v);
-	IAttach_Release(att);
+	/* Kept open until the message is written: streams in the tree read
+	 * from the attachment (and from what an embedded message holds). */
+	g_ptr_array_add(ctx->keep, att);
 	return hr;
 }
 
 HRESULT mapix_mime_export_body(mapix_mime_export *ctx, LPMESSAGE msg, GMimeObject **out)
 {
 	GByteArray *text = NULL, *html = NULL;
+	GMimeStream *text_stream = NULL, *html_stream = NULL;
 	GArray *atts = g_array_new(FALSE, FALSE, sizeof(att_info));
 	GMimeObject *body = NULL, *html_node = NULL;
 	GMimeMultipart *related = NULL, *mixed = NULL;
@@ -183,12 +228,14 @@ HRESULT mapix_mime_export_body(mapix_mime_export *ctx, LPMESSAGE msg, GMimeObjec
 		*out = body;
 		return hr;
 	}
-	if ((hr = mapix_mime_read_utf8((LPMAPIPROP)msg, PR_BODY_W, &text)) == MAPI_E_NOT_FOUND)
+	if ((hr = mapix_mime_open_value((LPMAPIPROP)msg, PR_BODY_W, &text, &text_stream)) == MAPI_E_NOT_FOUND)
 		hr = S_OK;
-	if (hr == S_OK && (hr = mapix_mime_read_binary((LPMAPIPROP)msg, PR_HTML, &html)) == MAPI_E_NOT_FOUND)
+	if (hr == S_OK &&
+	    (hr = mapix_mime_open_value((LPMAPIPROP)msg, PR_HTML, &html, &html_stream)) == MAPI_E_NOT_FOUND)
 		hr = S_OK;
+	BOOL have_text = text || text_stream, have_html = html || html_stream;
 	if (hr == S_OK)
-		hr = list_attachments(msg, html != NULL, atts);
+		hr = list_attachments(msg, have_html, atts);
 	for (guint i = 0; hr == S_OK && i < atts->len; i++) {
 		att_info *a = &g_array_index(atts, att_info, i);
 		GMimeObject *part = NULL;
@@ -197,15 +244,19 @@ HRESULT mapix_mime_export_body(mapix_mime_export *ctx, LPMESSAGE msg, GMimeObjec
 			break;
 		GMimeMultipart **into = a->related ? &related : &mixed;
 		if (!*into)
-			*into = multipart(a->related ? "related" : "mixed");
+			*into = multipart(ctx, a->related ? "related" : "mixed");
 		g_mime_multipart_add(*into, part);
 		g_object_unref(part);
 	}
 	if (hr == S_OK) {
-		if (html) {
-			char *s = mapix_mime_to_utf8((const char *)html->data, html->len, "utf-8", NULL, &(size_t){0});
-			html_node = text_part("html", s, strlen(s));
-			g_free(s);
+		if (have_html) {
+			if (html_stream) {
+				html_node = streamed_text_part(ctx, "html", html_stream);
+			} else {
+				char *s = mapix_mime_to_utf8((const char *)html->data, html->len, "utf-8", NULL, &(size_t){0});
+				html_node = text_part("html", s, strlen(s));
+				g_free(s);
+			}
 			if (related) {
 				g_mime_multipart_insert(related, 0, html_node);
 				g_object_unref(html_node);
@@ -214,9 +265,10 @@ HRESULT mapix_mime_export_body(mapix_mime_export *ctx, LPMESSAGE msg, GMimeObjec
 				related = NULL;
 			}
 		}
-		if (text && html_node) {
-			GMimeMultipart *alt = multipart("alternative");
-			GMimeObject *tp = text_part("plain", (const char *)text->data, text->len);
+		if (have_text && html_node) {
+			GMimeMultipart *alt = multipart(ctx, "alternative");
+			GMimeObject *tp = text_stream ? streamed_text_part(ctx, "plain", text_stream)
+			                              : text_part("plain", (const char *)text->data, text->len);
 			g_mime_multipart_add(alt, tp);
 			g_mime_multipart_add(alt, html_node);
 			g_object_unref(tp);
@@ -224,6 +276,8 @@ HRESULT mapix_mime_export_body(mapix_mime_export *ctx, LPMESSAGE msg, GMimeObjec
 			body = GMIME_OBJECT(alt);
 		} else if (html_node) {
 			body = html_node;
+		} else if (text_stream) {
+			body = streamed_text_part(ctx, "plain", text_stream);
 		} else if (text || !mixed) {
 			body = text_part("plain", text ? (const char *)text->data : "", text ? text->len : 0);
 		}
@@ -245,6 +299,10 @@ HRESULT mapix_mime_export_body(mapix_mime_export *ctx, LPMESSAGE msg, GMimeObjec
 		g_byte_array_unref(text);
 	if (html)
 		g_byte_array_unref(html);
+	if (text_stream)
+		g_object_unref(text_stream);
+	if (html_stream)
+		g_object_unref(html_stream);
 	g_array_free(atts, TRUE);
 	return hr;
 }

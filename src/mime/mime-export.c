@@ -366,8 +366,20 @@ HRESULT mapix_mime_export_message(mapix_mime_export *ctx, LPMESSAGE msg, GMimeMe
 			g_mime_object_set_header(GMIME_OBJECT(gm), "Return-Receipt-To", to, NULL);
 		g_free(to);
 	}
-	if (hr == S_OK)
+	if (hr == S_OK) {
+		/* The multipart boundaries follow from what identifies the
+		 * message (mime-export-body.c says why). */
+		char *saved_seed = ctx->boundary_seed;
+		unsigned saved_count = ctx->boundary_count;
+		char *ids = g_mime_object_get_headers(GMIME_OBJECT(gm), NULL);
+		ctx->boundary_seed = g_compute_checksum_for_string(G_CHECKSUM_SHA256, ids, -1);
+		ctx->boundary_count = 0;
+		g_free(ids);
 		hr = mapix_mime_export_body(ctx, msg, &body);
+		g_free(ctx->boundary_seed);
+		ctx->boundary_seed = saved_seed;
+		ctx->boundary_count = saved_count;
+	}
 	if (hr == S_OK) {
 		if (body) {
 			g_mime_message_set_mime_part(gm, body);
@@ -385,6 +397,26 @@ HRESULT mapix_mime_export_message(mapix_mime_export *ctx, LPMESSAGE msg, GMimeMe
 
 /* ---- entry points --------------------------------------------------------- */
 
+static void release_unknown(gpointer p)
+{
+	IUnknown_Release((LPUNKNOWN)p);
+}
+
+/* Why writing failed: a property stream that could not be read, the
+ * caller's write function, or the stream's own errno. */
+static HRESULT write_error(mapix_mime_export *ctx, GMimeStream *stream)
+{
+	for (guint i = 0; i < ctx->streams->len; i++) {
+		HRESULT hr = mapix_mime_prop_stream_error(g_ptr_array_index(ctx->streams, i));
+		if (hr != S_OK)
+			return mapix_error(hr, "mapix_message_to_mime: reading a large property failed: %s",
+			                   MAPIXGetLastErrorText());
+	}
+	if (mapix_mime_write_stream_stopped(stream))
+		return mapix_error(MAPI_E_USER_CANCEL, "mapix_message_to_mime: the write function stopped the export");
+	return mapix_error(MAPI_E_DISK_ERROR, "mapix_message_to_mime: writing failed: %s", strerror(errno));
+}
+
 static HRESULT export_to_stream(LPMESSAGE msg, ULONG flags, GMimeStream *stream)
 {
 	mapix_mime_export ctx = {.flags = flags};
@@ -392,10 +424,26 @@ static HRESULT export_to_stream(LPMESSAGE msg, ULONG flags, GMimeStream *stream)
 	HRESULT hr;
 
 	mapix_mime_init();
+	if (mapix_mime_export_source_allowed(flags)) {
+		/* The message as it came, when it kept that: nothing to build. */
+		hr = mapix_mime_export_source(msg, flags, stream);
+		if (hr == MAPI_E_DISK_ERROR) {
+			if (mapix_mime_write_stream_stopped(stream))
+				return mapix_error(MAPI_E_USER_CANCEL,
+				                   "mapix_message_to_mime: the write function stopped the export");
+			return mapix_error(MAPI_E_DISK_ERROR, "mapix_message_to_mime: writing failed: %s", strerror(errno));
+		}
+		if (hr != MAPI_E_NOT_FOUND)
+			return hr;
+	}
+	ctx.keep = g_ptr_array_new_with_free_func(release_unknown);
+	ctx.streams = g_ptr_array_new_with_free_func(g_object_unref);
 	hr = mapix_mime_export_message(&ctx, msg, &gm);
 	if (hr != S_OK) {
 		if (ctx.raw_entity)
 			g_byte_array_unref(ctx.raw_entity);
+		g_ptr_array_unref(ctx.streams);
+		g_ptr_array_unref(ctx.keep);
 		return hr;
 	}
 	GMimeFormatOptions *fmt = g_mime_format_options_new();
@@ -410,14 +458,22 @@ static HRESULT export_to_stream(LPMESSAGE msg, ULONG flags, GMimeStream *stream)
 		    g_mime_stream_printf(stream, "MIME-Version: 1.0%s", nl) < 0 ||
 		    g_mime_stream_write(stream, (const char *)ctx.raw_entity->data, ctx.raw_entity->len) < 0 ||
 		    g_mime_stream_flush(stream) < 0)
-			hr = mapix_error(MAPI_E_DISK_ERROR, "mapix_message_to_mime: writing failed: %s", strerror(errno));
+			hr = write_error(&ctx, stream);
 		g_free(headers);
 		g_byte_array_unref(ctx.raw_entity);
 	} else if (g_mime_object_write_to_stream(GMIME_OBJECT(gm), fmt, stream) < 0 || g_mime_stream_flush(stream) < 0) {
-		hr = mapix_error(MAPI_E_DISK_ERROR, "mapix_message_to_mime: writing failed: %s", strerror(errno));
+		hr = write_error(&ctx, stream);
+	} else {
+		/* GMime's encoders end a pass quietly when a read fails: a
+		 * stream's error decides. */
+		for (guint i = 0; hr == S_OK && i < ctx.streams->len; i++)
+			if (mapix_mime_prop_stream_error(g_ptr_array_index(ctx.streams, i)) != S_OK)
+				hr = write_error(&ctx, stream);
 	}
 	g_mime_format_options_free(fmt);
 	g_object_unref(gm);
+	g_ptr_array_unref(ctx.streams);
+	g_ptr_array_unref(ctx.keep);
 	return hr;
 }
 
@@ -440,7 +496,8 @@ MAPIX_API HRESULT mapix_message_to_mime_buffer(LPMESSAGE lpMessage, ULONG ulFlag
 		if (MAPIAllocateBuffer(arr->len + 1, (LPVOID *)&out) != S_OK) {
 			hr = mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "mapix_message_to_mime_buffer: out of memory");
 		} else {
-			memcpy(out, arr->data, arr->len);
+			if (arr->len) /* an empty kept message */
+				memcpy(out, arr->data, arr->len);
 			out[arr->len] = 0;
 			*lppData = out;
 			if (lpcbData)
@@ -454,22 +511,12 @@ MAPIX_API HRESULT mapix_message_to_mime_buffer(LPMESSAGE lpMessage, ULONG ulFlag
 MAPIX_API HRESULT mapix_message_to_mime(LPMESSAGE lpMessage, ULONG ulFlags, MAPIX_MIME_WRITE *lpfnWrite,
                                         void *lpvContext)
 {
-	BYTE *data = NULL;
-	size_t len = 0;
-	HRESULT hr;
-
-	if (!lpfnWrite)
-		return mapix_error(MAPI_E_INVALID_PARAMETER, "mapix_message_to_mime: NULL write function");
-	hr = mapix_message_to_mime_buffer(lpMessage, ulFlags, &data, &len);
-	if (hr != S_OK)
-		return hr;
-	for (size_t done = 0; done < len && hr == S_OK;) {
-		size_t chunk = len - done > 65536 ? 65536 : len - done;
-		if (lpfnWrite(lpvContext, data + done, chunk) != 0)
-			hr = mapix_error(MAPI_E_USER_CANCEL, "mapix_message_to_mime: the write function stopped the export");
-		done += chunk;
-	}
-	MAPIFreeBuffer(data);
+	if (!lpMessage || !lpfnWrite)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "mapix_message_to_mime: NULL argument");
+	/* Written as it is produced: the message is never whole in memory. */
+	GMimeStream *out = mapix_mime_write_stream_new(lpfnWrite, lpvContext);
+	HRESULT hr = export_to_stream(lpMessage, ulFlags, out);
+	g_object_unref(out);
 	return hr;
 }
 

@@ -71,6 +71,18 @@ static HRESULT set_attach_str(LPATTACH att, ULONG tag, const char *v)
 	return hr;
 }
 
+/* The content of a leaf part when it is large enough to be decoded
+ * straight into the store (its encoded form at least
+ * MAPIX_MIME_STREAM_THRESHOLD bytes), else NULL: small content is decoded
+ * into memory and set with SetProps, which costs the store less. */
+static GMimeDataWrapper *large_content(GMimeObject *part)
+{
+	GMimeDataWrapper *dw = GMIME_IS_PART(part) ? g_mime_part_get_content(GMIME_PART(part)) : NULL;
+	GMimeStream *src = dw ? g_mime_data_wrapper_get_stream(dw) : NULL;
+	gint64 len = src ? g_mime_stream_length(src) : -1;
+	return len >= (gint64)MAPIX_MIME_STREAM_THRESHOLD ? dw : NULL;
+}
+
 HRESULT mapix_mime_import_attachment(mapix_mime_import *ctx, GMimeObject *part, LPMESSAGE msg, BOOL related,
                                      GByteArray *data)
 {
@@ -79,16 +91,20 @@ HRESULT mapix_mime_import_attachment(mapix_mime_import *ctx, GMimeObject *part, 
 	const char *filename = GMIME_IS_PART(part) ? g_mime_part_get_filename(GMIME_PART(part)) : NULL;
 	const char *cid = g_mime_object_get_content_id(part);
 	const char *location = GMIME_IS_PART(part) ? g_mime_part_get_content_location(GMIME_PART(part)) : NULL;
-	GByteArray *bytes = data ? g_byte_array_ref(data)
-	                         : (GMIME_IS_PART(part) ? mapix_mime_part_bytes(part, ctx) : entity_bytes(part));
+	GMimeDataWrapper *streamed = NULL;
+	GByteArray *bytes = NULL;
 	LPATTACH att = NULL;
 	ULONG num = 0;
 	HRESULT hr;
 
-	if (ctx->bodies_only) {
-		g_byte_array_unref(bytes);
+	if (ctx->bodies_only)
 		return S_OK;
-	}
+	if (data)
+		bytes = g_byte_array_ref(data);
+	else if ((streamed = large_content(part)) != NULL)
+		mapix_mime_check_encoding(streamed, ctx->warnings);
+	else
+		bytes = GMIME_IS_PART(part) ? mapix_mime_part_bytes(part, ctx) : entity_bytes(part);
 	if (ct) {
 		char *tmp = g_mime_content_type_get_mime_type(ct);
 		mime_type = g_ascii_strdown(tmp, -1);
@@ -124,13 +140,16 @@ HRESULT mapix_mime_import_attachment(mapix_mime_import *ctx, GMimeObject *part, 
 		hr = set_attach_str(att, PR_ATTACH_CONTENT_ID_W, cid);
 	if (hr == S_OK && location)
 		hr = set_attach_str(att, PR_ATTACH_CONTENT_LOCATION_W, location);
-	if (hr == S_OK)
+	if (hr == S_OK && streamed)
+		hr = mapix_mime_decode_to_prop((LPMAPIPROP)att, PR_ATTACH_DATA_BIN, streamed, ctx->warnings);
+	else if (hr == S_OK)
 		hr = mapix_mime_set_binary((LPMAPIPROP)att, PR_ATTACH_DATA_BIN, bytes->data, bytes->len);
 	if (hr == S_OK)
 		hr = IAttach_SaveChanges(att, KEEP_OPEN_READWRITE);
 	if (att)
 		IAttach_Release(att);
-	g_byte_array_unref(bytes);
+	if (bytes)
+		g_byte_array_unref(bytes);
 	g_free(mime_type);
 	return hr;
 }

@@ -413,6 +413,10 @@ static HRESULT import_stream(GMimeStream *stream, LPMESSAGE msg, ULONG flags, ch
 	}
 	g_object_unref(parser);
 	g_mime_parser_options_free(opts);
+	/* Last, once the conversion succeeded: the input read once more from
+	 * its start, copied as it is. */
+	if (hr == S_OK && (flags & MAPIX_MIME_KEEP_SOURCE))
+		hr = mapix_mime_keep_source(stream, msg);
 	HRESULT whr = mapix_mime_warnings_finish(&w, hr == S_OK ? lppszWarnings : NULL);
 	if (hr == S_OK)
 		hr = whr;

@@ -6,7 +6,8 @@
  * in memory), mime-memmsg.c (an IMessage in memory, for staging, tests and
  * fuzzing), mime-props.c (property reading and writing through the public
  * IMAPIProp methods only), mime-addr.c (addresses and recipients),
- * mime-import*.c (mail -> message), mime-export*.c (message -> mail),
+ * mime-import*.c (mail -> message), mime-export*.c (message -> mail;
+ * mime-export-source.c writes a kept original),
  * mime-smime.c, mime-tnef*.c, mime-rtf*.c.
  */
 #ifndef MAPIX_MIME_MIME_H
@@ -17,6 +18,7 @@
 #include <mapix/mapix.h>
 #include <mapix/mapiutil.h>
 #include <mapix/mapixmime.h>
+#include <mapix/edkmdb.h>
 
 /* Nesting (multiparts, embedded messages) deeper than this is flattened
  * into plain attachments: deep nesting must neither exhaust the stack nor
@@ -148,6 +150,18 @@ GByteArray *mapix_mime_part_bytes(GMimeObject *part, mapix_mime_import *ctx);
 char *mapix_mime_part_text(GMimeObject *part, mapix_mime_import *ctx, size_t *len);
 /* Converts bytes in charset (NULL: guess) to valid UTF-8. */
 char *mapix_mime_to_utf8(const char *data, size_t len, const char *charset, mapix_mime_warnings *w, size_t *outlen);
+/* Warns when the encoded content of dw (base64, quoted-printable) has
+ * characters its decoder will skip; reads it in small pieces. */
+void mapix_mime_check_encoding(GMimeDataWrapper *dw, mapix_mime_warnings *w);
+
+/* ---- mime-import-stream.c -------------------------------------------------- */
+
+/* MAPIX_MIME_KEEP_SOURCE: copies source, from its start, into
+ * PR_INTERNET_CONTENT of msg in 64 KiB pieces. */
+HRESULT mapix_mime_keep_source(GMimeStream *source, LPMESSAGE msg);
+/* Decodes dw's content straight into the stream of property tag of obj
+ * (a large attachment), never holding it whole. */
+HRESULT mapix_mime_decode_to_prop(LPMAPIPROP obj, ULONG tag, GMimeDataWrapper *dw, mapix_mime_warnings *w);
 
 /* ---- mime-smime.c --------------------------------------------------------- */
 
@@ -177,6 +191,10 @@ typedef struct mapix_mime_export {
 	ULONG flags;
 	int depth;
 	GByteArray *raw_entity; /* top-level clear-signed entity, written verbatim */
+	GPtrArray *keep;        /* objects (IUnknown) the built tree reads from while it is written */
+	GPtrArray *streams;     /* the property streams in the tree, for their errors */
+	char *boundary_seed;    /* of the message being built: its identity (g_malloc'd) */
+	unsigned boundary_count;
 } mapix_mime_export;
 
 /* Builds the GMimeMessage for msg (new reference). */
@@ -184,6 +202,34 @@ HRESULT mapix_mime_export_message(mapix_mime_export *ctx, LPMESSAGE msg, GMimeMe
 /* Builds the body tree (text/HTML alternatives, related images,
  * attachments, embedded messages). */
 HRESULT mapix_mime_export_body(mapix_mime_export *ctx, LPMESSAGE msg, GMimeObject **out);
+
+/* ---- mime-export-stream.c ------------------------------------------------ */
+
+/* A read-only GMimeStream over one property of obj, read in pieces through
+ * OpenProperty(IID_IStream) while GMime writes (obj is AddRef'd). A
+ * PT_UNICODE tag reads as UTF-8. Resettable, not otherwise seekable. */
+GMimeStream *mapix_mime_prop_stream_new(LPMAPIPROP obj, ULONG tag);
+/* The error that made a property stream's read fail (S_OK if none, or if
+ * stream is not a property stream). */
+HRESULT mapix_mime_prop_stream_error(GMimeStream *stream);
+/* A value for export: whole in *small when GetProps returns it (PT_UNICODE
+ * as NUL-terminated UTF-8), or as a property stream in *large when it is too
+ * big for GetProps. MAPI_E_NOT_FOUND when missing. */
+HRESULT mapix_mime_open_value(LPMAPIPROP obj, ULONG tag, GByteArray **small, GMimeStream **large);
+/* A write-only GMimeStream handing its bytes, 64 KiB at a time, to fn. */
+GMimeStream *mapix_mime_write_stream_new(MAPIX_MIME_WRITE *fn, void *ctx);
+/* TRUE once fn returned non-zero (the export was stopped by the caller);
+ * FALSE for any other stream. */
+BOOL mapix_mime_write_stream_stopped(GMimeStream *stream);
+
+/* ---- mime-export-source.c ------------------------------------------------- */
+
+/* Writes msg's PR_INTERNET_CONTENT to stream as the export (line endings
+ * as mapixmime.h says), piece by piece. MAPI_E_NOT_FOUND (no error text
+ * set) when the message has no such value: the caller rebuilds it. */
+HRESULT mapix_mime_export_source(LPMESSAGE msg, ULONG flags, GMimeStream *stream);
+/* Whether flags allow writing a kept original instead of rebuilding. */
+BOOL mapix_mime_export_source_allowed(ULONG flags);
 
 /* ---- mime-rtf*.c ---------------------------------------------------------- */
 

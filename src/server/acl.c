@@ -33,6 +33,8 @@
 #include <mapix/mapiutil.h>
 #include <mapix/mapixstore.h>
 
+#include <mapix/mapixremote.h>
+
 #include "core/entryid.h"
 #include "core/error.h"
 #include "core/folder_rights.h"
@@ -44,6 +46,12 @@ void srv_acl_fill_ids(srv_server *s, const srv_identity *who, srv_logon *l)
 {
 	srv_account own;
 	l->n_ids = 0;
+	/* An account logged on with its password (TCP) is already named
+	 * "account:NAME", the form ACL members use for accounts. */
+	if (strncmp(who->name, MAPIX_ACCOUNT_IDENTITY_PREFIX, strlen(MAPIX_ACCOUNT_IDENTITY_PREFIX)) == 0) {
+		snprintf(l->ids[l->n_ids++], sizeof l->ids[0], "%s", who->name);
+		return;
+	}
 	snprintf(l->ids[l->n_ids++], sizeof l->ids[0], "user:%s", who->name);
 	if (SUCCEEDED(srv_dir_find_by_unix_user(s->dir, who->name, &own)))
 		snprintf(l->ids[l->n_ids++], sizeof l->ids[0], "account:%s", own.name);

@@ -116,8 +116,16 @@ void srv_audit_log(srv_audit *a, const srv_identity *who, const char *mailbox, c
 	pos += (size_t)snprintf(line + pos, sizeof line - pos, "{\"time\":\"%s.%03ldZ\",\"identity\":\"", stamp,
 	                        ts.tv_nsec / 1000000);
 	pos = json_str(line, sizeof line, pos, who ? who->name : "");
-	pos += (size_t)snprintf(line + pos, sizeof line - pos, "\",\"uid\":%ld,\"pid\":%ld,\"mailbox\":\"",
-	                        who ? (long)who->uid : -1L, who ? (long)who->pid : -1L);
+	/* TCP peers have no uid or pid: -1, and their address instead. */
+	BOOL tcp = who && who->address[0];
+	pos += (size_t)snprintf(line + pos, sizeof line - pos, "\",\"uid\":%ld,\"pid\":%ld,",
+	                        who && !tcp ? (long)who->uid : -1L, who && !tcp ? (long)who->pid : -1L);
+	if (tcp) {
+		pos += (size_t)snprintf(line + pos, sizeof line - pos, "\"address\":\"");
+		pos = json_str(line, sizeof line, pos, who->address);
+		pos += (size_t)snprintf(line + pos, sizeof line - pos, "\",");
+	}
+	pos += (size_t)snprintf(line + pos, sizeof line - pos, "\"mailbox\":\"");
 	pos = json_str(line, sizeof line, pos, mailbox ? mailbox : "");
 	pos += (size_t)snprintf(line + pos, sizeof line - pos, "\",\"operation\":\"");
 	pos = json_str(line, sizeof line, pos, operation ? operation : "");

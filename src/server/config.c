@@ -1,6 +1,6 @@
 /*
- * config.c — mapixd.conf, an INI file: [server], [rights], [audit] and
- * [limits] sections of key = value lines, '#' or ';' comments. Every key
+ * config.c — mapixd.conf, an INI file: [server], [rights], [audit],
+ * [limits], [tcp], [logon] and [lmtp] (lmtp_config.c) sections of key = value lines, '#' or ';' comments. Every key
  * is known here with its default; an unknown section or key is an error
  * that names the line, so that a misspelt limit never silently falls back
  * to its default. docs/mapixd.md lists the keys.
@@ -92,6 +92,17 @@ static void defaults(srv_config *c)
 	c->max_rows = 1000;
 	c->io_timeout_ms = 30000;
 	c->max_accounts = 100000;
+	c->tls_priority = strdup(SRV_DEFAULT_TLS_PRIORITY);
+	c->handshake_timeout_ms = 10000;
+	c->max_hashing = 2;
+	c->max_pending = 64;
+	c->account_failures = 5;
+	c->address_failures = 20;
+	c->lockout_ms = 1000;
+	c->max_lockout_ms = 900000;
+	c->forget_ms = 900000;
+	c->max_tracked = 65536;
+	srv_lmtp_config_defaults(&c->lmtp);
 }
 
 void srv_config_free(srv_config *c)
@@ -101,9 +112,15 @@ void srv_config_free(srv_config *c)
 	free(c->data_dir);
 	free(c->pid_file);
 	free(c->audit_path);
+	free(c->tcp_listen);
+	free(c->tcp_address_file);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->tls_priority);
 	for (size_t i = 0; i < c->n_admins; i++)
 		free(c->admins[i]);
 	free(c->admins);
+	srv_lmtp_config_free(&c->lmtp);
 	memset(c, 0, sizeof *c);
 }
 
@@ -178,6 +195,65 @@ static BOOL apply(srv_config *c, const char *section, const char *key, const cha
 		}
 		return TRUE;
 	}
+	if (strcmp(section, "tcp") == 0) {
+		if (strcmp(key, "listen") == 0) {
+			if (!*v || !strrchr(v, ':')) {
+				snprintf(why, cap, "[tcp] listen = %s: expected host:port", v);
+				return FALSE;
+			}
+			set_str(&c->tcp_listen, v);
+		} else if (strcmp(key, "address_file") == 0) {
+			set_str(&c->tcp_address_file, v);
+		} else if (strcmp(key, "certificate") == 0) {
+			set_str(&c->tls_cert, v);
+		} else if (strcmp(key, "key") == 0) {
+			set_str(&c->tls_key, v);
+		} else if (strcmp(key, "priority") == 0) {
+			set_str(&c->tls_priority, v);
+		} else if (strcmp(key, "handshake_timeout") == 0) {
+			if (!parse_u32(v, 1, 3600, &n))
+				goto bad_value;
+			c->handshake_timeout_ms = n * 1000;
+		} else if (strcmp(key, "max_pending") == 0) {
+			if (!parse_u32(v, 1, 1000000, &n))
+				goto bad_value;
+			c->max_pending = n;
+		} else if (strcmp(key, "max_hashing") == 0) {
+			if (!parse_u32(v, 1, 256, &n))
+				goto bad_value;
+			c->max_hashing = n;
+		} else {
+			goto unknown;
+		}
+		return TRUE;
+	}
+	if (strcmp(section, "logon") == 0) {
+		static const struct {
+			const char *key;
+			size_t off;
+			uint32_t lo, hi, scale;
+		} keys[] = {
+			{"account_failures", offsetof(srv_config, account_failures), 1, 1000000, 1},
+			{"address_failures", offsetof(srv_config, address_failures), 1, 1000000, 1},
+			{"lockout", offsetof(srv_config, lockout_ms), 1, 86400, 1000},
+			{"max_lockout", offsetof(srv_config, max_lockout_ms), 1, 86400, 1000},
+			{"forget_after", offsetof(srv_config, forget_ms), 1, 86400 * 7, 1000},
+			{"max_tracked", offsetof(srv_config, max_tracked), 16, 10000000, 1},
+		};
+		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+			if (strcmp(key, keys[i].key) == 0) {
+				if (!parse_u32(v, keys[i].lo, keys[i].hi, &n)) {
+					snprintf(why, cap, "[logon] %s = %s: expected a number from %u to %u", key, v,
+					         (unsigned)keys[i].lo, (unsigned)keys[i].hi);
+					return FALSE;
+				}
+				/* Times are given in seconds and kept in milliseconds. */
+				uint64_t ms = (uint64_t)n * keys[i].scale;
+				*(uint32_t *)((char *)c + keys[i].off) = (uint32_t)ms;
+				return TRUE;
+			}
+		goto unknown;
+	}
 	if (strcmp(section, "limits") == 0) {
 		static const struct {
 			const char *key;
@@ -217,6 +293,8 @@ static BOOL apply(srv_config *c, const char *section, const char *key, const cha
 			goto bad_value;
 		return TRUE;
 	}
+	if (strcmp(section, "lmtp") == 0)
+		return srv_lmtp_config_apply(&c->lmtp, key, v, why, cap);
 	snprintf(why, cap, "unknown section [%s]", section);
 	return FALSE;
 unknown:
@@ -230,7 +308,7 @@ bad_value:
 HRESULT srv_config_load(const char *path, srv_config *c, char *why, size_t cap)
 {
 	defaults(c);
-	if (!c->server_name || !c->socket_path || !c->data_dir || !c->audit_path) {
+	if (!c->server_name || !c->socket_path || !c->data_dir || !c->audit_path || !c->tls_priority) {
 		snprintf(why, cap, "out of memory");
 		return MAPI_E_NOT_ENOUGH_MEMORY;
 	}
@@ -241,7 +319,7 @@ HRESULT srv_config_load(const char *path, srv_config *c, char *why, size_t cap)
 		snprintf(why, cap, "%s: %s", path, strerror(errno));
 		return errno == ENOENT ? MAPI_E_NOT_FOUND : MAPI_E_NO_ACCESS;
 	}
-	char line[4096], section[64] = "";
+	char line[4096], section[64] = "", msg_lmtp[512];
 	unsigned lineno = 0;
 	HRESULT hr = S_OK;
 	while (fgets(line, sizeof line, f)) {
@@ -276,5 +354,15 @@ HRESULT srv_config_load(const char *path, srv_config *c, char *why, size_t cap)
 		break;
 	}
 	fclose(f);
+	if (SUCCEEDED(hr) && c->tcp_listen && (!c->tls_cert || !c->tls_key)) {
+		snprintf(why, cap, "%s: [tcp] listen needs certificate and key (TCP is TLS only)", path);
+		hr = MAPI_E_INVALID_PARAMETER;
+	}
+	if (SUCCEEDED(hr) && !srv_lmtp_config_check(&c->lmtp, msg_lmtp, sizeof msg_lmtp)) {
+		snprintf(why, cap, "%s: %s", path, msg_lmtp);
+		hr = MAPI_E_INVALID_PARAMETER;
+	}
+	if (SUCCEEDED(hr) && c->max_lockout_ms < c->lockout_ms)
+		c->max_lockout_ms = c->lockout_ms;
 	return hr;
 }

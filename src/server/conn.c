@@ -12,6 +12,12 @@
  *
  * An idle connection costs its socket, this small structure and a thread
  * parked in poll() on a small stack.
+ *
+ * A TCP connection first runs its TLS handshake (tls.c), then must send
+ * HELLO and a password logon (logon.c); until that logon succeeds every
+ * wait, the first byte of a frame included, ends at the logon deadline
+ * ([tcp] handshake_timeout after accept), and any other request ends the
+ * connection. The frame limits are the same as on the UNIX socket.
  */
 #include <errno.h>
 #include <poll.h>
@@ -45,6 +51,9 @@ void srv_conn_unref(srv_conn *c)
 	if (!s->n_conns)
 		pthread_cond_broadcast(&s->idle);
 	pthread_mutex_unlock(&s->lock);
+	if (c->pending)
+		atomic_fetch_sub(&s->tcp_pending, 1);
+	srv_tls_close(c);
 	close(c->fd);
 	srv_outq_free(c);
 	free(c->handles);
@@ -196,18 +205,37 @@ static HRESULT send_reply(srv_conn *c, uint32_t id, const MAPIXWIREBUF *reply)
 	return FAILED(hr) ? hr : srv_outq_drain(c, (int)c->srv->cfg.io_timeout_ms);
 }
 
-static int64_t mono_ms(void)
+/* One non-blocking read from the connection's stream, through its TLS
+ * session if it has one: > 0 bytes, 0 at the peer's end, -1 with errno
+ * EAGAIN when nothing is there yet, -1 with another errno on failure. */
+static ssize_t conn_recv(srv_conn *c, void *dst, size_t cb)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+	if (!c->io.tls) {
+		ssize_t n;
+		do
+			n = recv(c->fd, dst, cb, MSG_DONTWAIT);
+		while (n < 0 && errno == EINTR);
+		return n;
+	}
+	for (;;) {
+		/* The socket is non-blocking under TLS (tls.c). */
+		ssize_t n = gnutls_record_recv(c->io.tls, dst, cb);
+		if (n >= 0)
+			return n;
+		if (n == GNUTLS_E_PREMATURE_TERMINATION)
+			return 0;
+		if (n == GNUTLS_E_INTERRUPTED)
+			continue;
+		errno = n == GNUTLS_E_AGAIN ? EAGAIN : EIO;
+		return -1;
+	}
 }
 
 /* Reads exactly cb bytes through the connection's read-ahead buffer;
  * timeout_ms < 0 waits forever. *eof: the peer closed before any byte. */
 static HRESULT conn_read(srv_conn *c, BYTE *dst, size_t cb, int timeout_ms, BOOL *eof)
 {
-	int64_t deadline = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
+	int64_t deadline = timeout_ms < 0 ? -1 : srv_now_ms() + timeout_ms;
 	size_t got = 0;
 	if (eof)
 		*eof = FALSE;
@@ -223,7 +251,7 @@ static HRESULT conn_read(srv_conn *c, BYTE *dst, size_t cb, int timeout_ms, BOOL
 		}
 		/* Large payloads go straight to their buffer. */
 		BOOL direct = cb - got >= sizeof c->rbuf;
-		ssize_t n = recv(c->fd, direct ? dst + got : c->rbuf, direct ? cb - got : sizeof c->rbuf, MSG_DONTWAIT);
+		ssize_t n = conn_recv(c, direct ? dst + got : c->rbuf, direct ? cb - got : sizeof c->rbuf);
 		if (n > 0) {
 			if (direct) {
 				got += (size_t)n;
@@ -238,19 +266,24 @@ static HRESULT conn_read(srv_conn *c, BYTE *dst, size_t cb, int timeout_ms, BOOL
 				*eof = got == 0;
 			return MAPI_E_NETWORK_ERROR;
 		}
-		if (errno == EINTR)
-			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return MAPI_E_NETWORK_ERROR;
+		/* Records GnuTLS already decrypted are taken before any poll():
+		 * the socket may have nothing more while the session holds them. */
+		if (c->io.tls && gnutls_record_check_pending(c->io.tls) > 0)
+			continue;
 		int left = -1;
 		if (deadline >= 0) {
-			int64_t d = deadline - mono_ms();
+			int64_t d = deadline - srv_now_ms();
 			if (d <= 0)
 				return MAPI_E_NETWORK_ERROR;
-			left = (int)d;
+			left = d > 0x7FFFFFFF ? 0x7FFFFFFF : (int)d;
 		}
 		struct pollfd p = {.fd = c->fd, .events = POLLIN};
-		if (poll(&p, 1, left) == 0)
+		int r = poll(&p, 1, left);
+		if (r < 0 && errno != EINTR)
+			return MAPI_E_NETWORK_ERROR;
+		if (r == 0)
 			return MAPI_E_NETWORK_ERROR;
 	}
 	return S_OK;
@@ -263,14 +296,26 @@ void srv_conn_serve(srv_conn *c)
 	size_t cap = 0;
 	MAPIXWIREBUF reply;
 	mapix_wire_buf_init(&reply);
+	if (c->tcp && FAILED(srv_tls_accept(c)))
+		atomic_store(&c->dead, TRUE);
 	while (!atomic_load(&c->dead) && !atomic_load(&c->srv->stopping)) {
 		BYTE hdr[MAPIX_PROTO_HEADER_SIZE];
 		mapix_proto_header h;
 		BOOL eof;
 		/* Idle connections may wait forever for the next frame; once a
-		 * frame has started, the rest must come within io_timeout. */
-		if (FAILED(conn_read(c, hdr, 1, -1, &eof)) ||
-		    FAILED(conn_read(c, hdr + 1, sizeof hdr - 1, (int)cfg->io_timeout_ms, NULL)) ||
+		 * frame has started, the rest must come within io_timeout. A TCP
+		 * connection that has not logged on yet waits until its logon
+		 * deadline at most, for anything. */
+		int first = -1, rest = (int)cfg->io_timeout_ms;
+		if (!c->authenticated) {
+			int64_t left = c->logon_deadline - srv_now_ms();
+			if (left <= 0)
+				break;
+			first = (int)left;
+			if (rest > first)
+				rest = first;
+		}
+		if (FAILED(conn_read(c, hdr, 1, first, &eof)) || FAILED(conn_read(c, hdr + 1, sizeof hdr - 1, rest, NULL)) ||
 		    FAILED(mapix_proto_header_decode(hdr, cfg->max_frame, &h)))
 			break;
 		if (h.kind != MAPIX_PROTO_REQUEST && h.kind != MAPIX_PROTO_ONEWAY)
@@ -282,13 +327,19 @@ void srv_conn_serve(srv_conn *c)
 			payload = p;
 			cap = h.length;
 		}
-		if (h.length && FAILED(conn_read(c, payload, h.length, (int)cfg->io_timeout_ms, NULL)))
+		if (h.length && FAILED(conn_read(c, payload, h.length, rest, NULL)))
 			break;
 		mapix_wire_buf_reset(&reply);
 		BOOL oneway = h.kind == MAPIX_PROTO_ONEWAY;
-		if (!srv_dispatch(c, oneway, payload, h.length, &reply))
+		BOOL before_logon = !c->authenticated;
+		BOOL keep = srv_dispatch(c, oneway, payload, h.length, &reply);
+		if (before_logon && h.length)
+			explicit_bzero(payload, h.length); /* it may hold a password */
+		if (!keep)
 			break;
 		if (!oneway && FAILED(send_reply(c, h.id, &reply)))
+			break;
+		if (c->close_after_reply)
 			break;
 		/* Large requests should not pin their buffer for the connection's life. */
 		if (cap > 65536) {

@@ -7,7 +7,8 @@
  * connecting over the UNIX socket) and an argon2id password hash (libsodium)
  * for logons with a name and password. Names and addresses compare without
  * case. Grants are (mailbox, grantee, right) rows: the grantee is an
- * identity name (a Unix user name for UNIX-socket peers), the right one of
+ * identity name (a Unix user name for UNIX-socket peers, "account:NAME"
+ * for an account logged on with its password over TCP), the right one of
  * "full", "admin" or "deliver" (docs/mapixd.md says what each allows).
  *
  * One connection, guarded by a mutex: directory operations are short and
@@ -162,6 +163,7 @@ static HRESULT find_one(srv_directory *d, const char *sql, const char *key, srv_
 }
 
 #define ACCOUNT_COLS "SELECT name, display_name, smtp, unix_user FROM accounts "
+#define ACCOUNT_COLS_HASH "SELECT name, display_name, smtp, unix_user, password_hash FROM accounts "
 
 HRESULT srv_dir_find(srv_directory *d, const char *key, srv_account *out)
 {
@@ -233,6 +235,56 @@ HRESULT srv_dir_add(srv_directory *d, const srv_account *a, const char *password
 	return hr;
 }
 
+HRESULT srv_dir_password_hash(srv_directory *d, const char *name, srv_account *out, char hash[SRV_HASH_MAX])
+{
+	sqlite3_stmt *st = NULL;
+	HRESULT hr;
+	hash[0] = 0;
+	pthread_mutex_lock(&d->lock);
+	int rc = sqlite3_prepare_v2(d->db, ACCOUNT_COLS_HASH "WHERE name = ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st);
+	}
+	if (rc == SQLITE_ROW) {
+		fill(d, st, out);
+		copy_col(hash, SRV_HASH_MAX, st, 4);
+		hr = S_OK;
+	} else if (rc == SQLITE_DONE) {
+		hr = mapix_error(MAPI_E_NOT_FOUND, "no account named \"%s\"", name);
+	} else {
+		hr = db_error(d, rc, "lookup");
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&d->lock);
+	return hr;
+}
+
+/* A grantee is a Unix identity (a user name or uid:N, at most 64 bytes) or
+ * an account ("account:NAME", spelt as the directory spells the name, so
+ * that grants match the identity a password logon gets). */
+static HRESULT canonical_grantee(srv_directory *d, const char *grantee, char *out, size_t cap)
+{
+	if (!grantee || !*grantee)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "grant: bad grantee name");
+	if (strncmp(grantee, SRV_ACCOUNT_PREFIX, strlen(SRV_ACCOUNT_PREFIX)) == 0) {
+		srv_account a;
+		const char *name = grantee + strlen(SRV_ACCOUNT_PREFIX);
+		if (!srv_dir_valid_name(name))
+			return mapix_error(MAPI_E_INVALID_PARAMETER, "grant: \"%s\" names no valid account", grantee);
+		HRESULT hr = srv_dir_find(d, name, &a);
+		if (FAILED(hr))
+			return hr;
+		snprintf(out, cap, "%s%s", SRV_ACCOUNT_PREFIX, a.name);
+		return S_OK;
+	}
+	if (strlen(grantee) > 64 || (strchr(grantee, ':') && strncmp(grantee, "uid:", 4) != 0))
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "grant: bad grantee name \"%s\" (a Unix user, uid:N or "
+		                                             "account:NAME)", grantee);
+	snprintf(out, cap, "%s", grantee);
+	return S_OK;
+}
+
 /* Runs a statement with text parameters; *changes receives the rows changed. */
 static HRESULT exec_text(srv_directory *d, const char *sql, int n, const char *const *args, int *changes)
 {
@@ -284,11 +336,12 @@ HRESULT srv_dir_grant(srv_directory *d, const char *mailbox, const char *grantee
 	if (!valid_right(right))
 		return mapix_error(MAPI_E_INVALID_PARAMETER, "grant: unknown right \"%s\" (full, admin, deliver)",
 		                   right ? right : "");
-	if (!grantee || !*grantee || strlen(grantee) > 64)
-		return mapix_error(MAPI_E_INVALID_PARAMETER, "grant: bad grantee name");
+	char who[128];
+	if (FAILED(hr = canonical_grantee(d, grantee, who, sizeof who)))
+		return hr;
 	if (FAILED(hr = srv_dir_find(d, mailbox, &a)))
 		return hr;
-	const char *args[] = {a.name, grantee, right};
+	const char *args[] = {a.name, who, right};
 	return exec_text(d, "INSERT OR IGNORE INTO grants(mailbox, grantee, right) VALUES (?1, ?2, ?3)", 3, args, NULL);
 }
 
@@ -298,8 +351,12 @@ HRESULT srv_dir_revoke(srv_directory *d, const char *mailbox, const char *grante
 	if (!valid_right(right))
 		return mapix_error(MAPI_E_INVALID_PARAMETER, "revoke: unknown right \"%s\"", right ? right : "");
 	const char *args[] = {mailbox, grantee, right};
-	HRESULT hr = exec_text(d, "DELETE FROM grants WHERE mailbox = ?1 AND grantee = ?2 AND right = ?3", 3, args,
-	                       &changes);
+	/* Account grantees compare without case, as account names do. */
+	BOOL account = grantee && strncmp(grantee, SRV_ACCOUNT_PREFIX, strlen(SRV_ACCOUNT_PREFIX)) == 0;
+	HRESULT hr = exec_text(d,
+	                       account ? "DELETE FROM grants WHERE mailbox = ?1 AND lower(grantee) = lower(?2) AND right = ?3"
+	                               : "DELETE FROM grants WHERE mailbox = ?1 AND grantee = ?2 AND right = ?3",
+	                       3, args, &changes);
 	if (SUCCEEDED(hr) && !changes)
 		return mapix_error(MAPI_E_NOT_FOUND, "revoke: %s has no %s right on %s", grantee, right, mailbox);
 	return hr;

@@ -162,9 +162,11 @@ static HRESULT op_logon(srv_req *r)
 	if (open_flags & ~(ULONG)KNOWN_OPENSTORE)
 		return mapix_error(MAPI_E_UNKNOWN_FLAGS, "OpenMsgStore: unknown OPENSTORE flags 0x%08X",
 		                   (unsigned)(open_flags & ~KNOWN_OPENSTORE));
-	/* No name: the caller's own mailbox. */
+	/* No name: the caller's own mailbox (an account logged on with its
+	 * password: that account's). */
 	if (!*mailbox)
-		hr = srv_dir_find_by_unix_user(s->dir, r->conn->id.name, &a);
+		hr = r->conn->id.account[0] ? srv_dir_find(s->dir, r->conn->id.account, &a)
+		                            : srv_dir_find_by_unix_user(s->dir, r->conn->id.name, &a);
 	else
 		hr = srv_dir_find(s->dir, mailbox, &a);
 	if (hr == MAPI_E_NOT_FOUND && (flags & MAPIX_STORE_CREATE) && *mailbox && !strchr(mailbox, '/') &&
@@ -175,8 +177,13 @@ static HRESULT op_logon(srv_req *r)
 		}
 		memset(&a, 0, sizeof a);
 		snprintf(a.name, sizeof a.name, "%s", mailbox);
-		snprintf(a.unix_user, sizeof a.unix_user, "%s", r->conn->id.name);
+		/* Owned by the caller's Unix user; an account identity (TCP) has
+		 * none and gets a full access grant instead. */
+		if (!r->conn->id.account[0])
+			snprintf(a.unix_user, sizeof a.unix_user, "%.64s", r->conn->id.name);
 		hr = srv_dir_add(s->dir, &a, NULL, s->cfg.max_accounts);
+		if (SUCCEEDED(hr) && r->conn->id.account[0])
+			hr = srv_dir_grant(s->dir, a.name, r->conn->id.name, MAPIX_GRANT_FULL_ACCESS);
 		if (SUCCEEDED(hr) || hr == MAPI_E_COLLISION)
 			hr = srv_dir_find(s->dir, mailbox, &a);
 		if (SUCCEEDED(hr))
@@ -332,6 +339,7 @@ const srv_op srv_ops_conn[] = {
 	{MPX_OP_ADMIN_GRANT, op_admin_grant, 0, 0, "Grant"},
 	{MPX_OP_ADMIN_REVOKE, op_admin_grant, 0, 0, "Revoke"},
 	{MPX_OP_STATUS, op_status, 0, 0, "Status"},
+	{MPX_OP_LOGON_PASSWORD, srv_op_logon_password, 0, 0, "Logon(password)"},
 	{0, NULL, 0, 0, NULL},
 };
 
@@ -344,7 +352,7 @@ static const srv_op *find_op(uint32_t op)
 {
 	static const srv_op *const tables[] = {srv_ops_conn,    srv_ops_prop,  srv_ops_store, srv_ops_folder,
 	                                       srv_ops_message, srv_ops_table, srv_ops_stream, srv_ops_admin,
-	                                       srv_ops_acl};
+	                                       srv_ops_acl,     srv_ops_directory};
 	if (op == MPX_OP_RELEASE)
 		return &release_op;
 	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
@@ -369,6 +377,9 @@ BOOL srv_dispatch(srv_conn *c, BOOL oneway, const BYTE *payload, size_t cb, MAPI
 	HRESULT hr;
 	mapix_error_clear();
 	if (!c->greeted && r.op != MPX_OP_HELLO)
+		return FALSE;
+	/* TCP: nothing but the password logon until it succeeded. */
+	if (!c->authenticated && r.op != MPX_OP_HELLO && r.op != MPX_OP_LOGON_PASSWORD)
 		return FALSE;
 	if (!o) {
 		hr = mapix_error(MAPI_E_NO_SUPPORT, "mapixd: unknown operation %u", (unsigned)r.op);

@@ -336,7 +336,7 @@ static void add_mailbox_row(const srv_account *a, void *ctx)
 		return;
 	/* The mailboxes the caller may open: owned, granted, or all for an
 	 * administrator (who opens them with admin privilege). */
-	if (!who->admin && strcmp(a->unix_user, who->name) != 0 && !srv_dir_has_any_grant(s->dir, a->name, who->name))
+	if (!who->admin && !srv_rights_is_owner(who, a) && !srv_dir_has_any_grant(s->dir, a->name, who->name))
 		return;
 	char dn[512];
 	uint64_t size;

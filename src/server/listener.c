@@ -1,6 +1,7 @@
 /*
- * listener.c — mapixd's UNIX socket: binding it, accepting connections,
- * the identity of each peer and the thread that serves it, and stopping.
+ * listener.c — mapixd's sockets: the UNIX socket and the TCP socket
+ * (TLS, tls.c), binding them, accepting connections, the identity of each
+ * peer and the thread that serves it, and stopping.
  *
  * The identity is taken once, from SO_PEERCRED, when the connection is
  * accepted: the kernel records the credentials of the thread that called
@@ -8,13 +9,25 @@
  * connected with (the remote provider opens one connection per security
  * context for that reason). The socket itself is open to every local user
  * (0666): who may do what is decided per identity, on every request.
+ *
+ * A TCP peer has no credential: its connection starts without identity,
+ * and gets one from the password logon (logon.c) that must follow the TLS
+ * handshake and HELLO within [tcp] handshake_timeout. This loop only
+ * accepts and starts threads, so nothing a client does (or fails to do)
+ * can hold it up.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -44,11 +57,115 @@ HRESULT srv_peer_identity(srv_server *s, int fd, srv_identity *id)
 		snprintf(id->name, sizeof id->name, "%s", res->pw_name);
 	else
 		snprintf(id->name, sizeof id->name, "uid:%lu", (unsigned long)cred.uid);
-	char uidname[32];
-	snprintf(uidname, sizeof uidname, "uid:%lu", (unsigned long)cred.uid);
-	for (size_t i = 0; i < s->cfg.n_admins; i++)
-		if (strcmp(s->cfg.admins[i], id->name) == 0 || strcmp(s->cfg.admins[i], uidname) == 0)
-			id->admin = TRUE;
+	id->admin = srv_identity_is_admin(&s->cfg, id);
+	return S_OK;
+}
+
+BOOL srv_identity_is_admin(const srv_config *cfg, const srv_identity *id)
+{
+	char uidname[32] = "";
+	if (!id->address[0])
+		snprintf(uidname, sizeof uidname, "uid:%lu", (unsigned long)id->uid);
+	if (!id->name[0])
+		return FALSE;
+	for (size_t i = 0; i < cfg->n_admins; i++) {
+		const char *a = cfg->admins[i];
+		/* Account names compare without case, as everywhere else. */
+		if (id->account[0] ? strcasecmp(a, id->name) == 0 : (strcmp(a, id->name) == 0 || strcmp(a, uidname) == 0))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Splits "host:port" or "[v6]:port" ("*" or empty host: any address). */
+static BOOL split_host_port(const char *spec, char *host, size_t cap, char *port, size_t pcap)
+{
+	const char *colon = strrchr(spec, ':');
+	if (!colon || !colon[1] || strlen(colon + 1) >= pcap)
+		return FALSE;
+	size_t n = (size_t)(colon - spec);
+	if (n && spec[0] == '[' && spec[n - 1] == ']') {
+		spec++;
+		n -= 2;
+	}
+	if (n >= cap)
+		return FALSE;
+	memcpy(host, spec, n);
+	host[n] = 0;
+	if (strcmp(host, "*") == 0)
+		host[0] = 0;
+	snprintf(port, pcap, "%s", colon + 1);
+	return TRUE;
+}
+
+/* "ip:port" or "[ip6]:port" of a socket address. */
+static void format_address(const struct sockaddr *sa, char *out, size_t cap)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+		port = ntohs(in->sin_port);
+		snprintf(out, cap, "%s:%u", host, port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+		port = ntohs(in6->sin6_port);
+		snprintf(out, cap, "[%s]:%u", host, port);
+	} else {
+		snprintf(out, cap, "?");
+	}
+}
+
+HRESULT srv_listen_tcp(srv_server *s)
+{
+	char host[256], port[16];
+	if (!split_host_port(s->cfg.tcp_listen, host, sizeof host, port, sizeof port))
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "mapixd: [tcp] listen = %s: expected host:port",
+		                   s->cfg.tcp_listen);
+	struct addrinfo hints, *res = NULL;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	int rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+	if (rc != 0)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "mapixd: [tcp] listen = %s: %s", s->cfg.tcp_listen,
+		                   gai_strerror(rc));
+	int fd = -1, err = 0;
+	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+		if (fd < 0) {
+			err = errno;
+			continue;
+		}
+		int one = 1;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+			err = errno;
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		return mapix_error(MAPI_E_CALL_FAILED, "mapixd: cannot listen on %s: %s", s->cfg.tcp_listen, strerror(err));
+	s->tcp_fd = fd;
+	if (s->cfg.tcp_address_file) {
+		/* With port 0 the kernel picks the port: tell whoever started us. */
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		char bound[96];
+		getsockname(fd, (struct sockaddr *)&ss, &len);
+		format_address((struct sockaddr *)&ss, bound, sizeof bound);
+		char tmp[4200];
+		snprintf(tmp, sizeof tmp, "%s.tmp", s->cfg.tcp_address_file);
+		FILE *f = fopen(tmp, "w");
+		if (!f || fprintf(f, "%s\n", bound) < 0 || fclose(f) != 0 || rename(tmp, s->cfg.tcp_address_file) != 0)
+			return mapix_error(MAPI_E_CALL_FAILED, "mapixd: cannot write %s: %s", s->cfg.tcp_address_file,
+			                   strerror(errno));
+	}
 	return S_OK;
 }
 
@@ -97,31 +214,58 @@ static void *conn_thread(void *arg)
 	return NULL;
 }
 
-static void accept_one(srv_server *s)
+static void accept_one(srv_server *s, BOOL tcp)
 {
-	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	struct sockaddr_storage peer;
+	socklen_t plen = sizeof peer;
+	/* TCP sockets stay non-blocking: GnuTLS runs on them that way. */
+	int fd = tcp ? accept4(s->tcp_fd, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC | SOCK_NONBLOCK)
+	             : accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
+	BOOL tcp_counted = FALSE;
 	pthread_mutex_lock(&s->lock);
 	BOOL full = s->n_conns >= s->cfg.max_connections;
 	pthread_mutex_unlock(&s->lock);
+	/* Connections that have not logged on are bounded apart, so a flood
+	 * of silent TCP peers cannot take the slots of everyone else. */
+	if (tcp && !full && atomic_fetch_add(&s->tcp_pending, 1) >= s->cfg.max_pending) {
+		atomic_fetch_sub(&s->tcp_pending, 1);
+		full = TRUE;
+	} else if (tcp && !full) {
+		tcp_counted = TRUE;
+	}
 	srv_conn *c = full ? NULL : calloc(1, sizeof *c);
 	if (!c) {
+		if (tcp_counted)
+			atomic_fetch_sub(&s->tcp_pending, 1);
 		close(fd);
 		return;
 	}
+	c->pending = tcp_counted;
 	c->srv = s;
 	c->fd = fd;
+	c->io.fd = fd;
 	atomic_init(&c->refs, 1);
 	pthread_mutex_init(&c->wlock, NULL);
 	pthread_mutex_init(&c->lock, NULL);
-	if (FAILED(srv_peer_identity(s, fd, &c->id))) {
+	if (tcp) {
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		c->tcp = TRUE;
+		c->id.uid = (uid_t)-1;
+		c->id.gid = (gid_t)-1;
+		format_address((struct sockaddr *)&peer, c->id.address, sizeof c->id.address);
+		c->logon_deadline = srv_now_ms() + s->cfg.handshake_timeout_ms;
+	} else if (FAILED(srv_peer_identity(s, fd, &c->id))) {
 		mapix_error_clear();
 		close(fd);
 		pthread_mutex_destroy(&c->wlock);
 		pthread_mutex_destroy(&c->lock);
 		free(c);
 		return;
+	} else {
+		c->authenticated = TRUE;
 	}
 	pthread_mutex_lock(&s->lock);
 	c->next = s->conns;
@@ -144,18 +288,25 @@ static void accept_one(srv_server *s)
 void srv_run(srv_server *s)
 {
 	while (!atomic_load(&s->stopping)) {
-		struct pollfd p[2] = {{.fd = s->listen_fd, .events = POLLIN}, {.fd = s->wake_pipe[0], .events = POLLIN}};
-		int rc = poll(p, 2, -1);
+		struct pollfd p[3] = {{.fd = s->listen_fd, .events = POLLIN},
+		                      {.fd = s->wake_pipe[0], .events = POLLIN},
+		                      {.fd = s->tcp_fd, .events = POLLIN}};
+		int rc = poll(p, s->tcp_fd >= 0 ? 3 : 2, -1);
 		if (rc < 0 && errno != EINTR)
 			break;
 		if (p[1].revents)
 			break;
 		if (p[0].revents & POLLIN)
-			accept_one(s);
+			accept_one(s, FALSE);
+		if (s->tcp_fd >= 0 && (p[2].revents & POLLIN))
+			accept_one(s, TRUE);
 	}
 	atomic_store(&s->stopping, TRUE);
 	close(s->listen_fd);
 	s->listen_fd = -1;
+	if (s->tcp_fd >= 0)
+		close(s->tcp_fd);
+	s->tcp_fd = -1;
 	unlink(s->cfg.socket_path);
 	/* Ending every connection ends its thread, which drops its reference. */
 	pthread_mutex_lock(&s->lock);

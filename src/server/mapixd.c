@@ -177,8 +177,15 @@ int main(int argc, char **argv)
 		s->cfg.pid_file = strdup(pid_file);
 	}
 	if (check) {
-		printf("mapixd: %s is valid (server %s, socket %s, data %s)\n", config ? config : "(defaults)",
-		       s->cfg.server_name, s->cfg.socket_path, s->cfg.data_dir);
+		/* The TLS files are part of a valid configuration. */
+		if (s->cfg.tcp_listen && FAILED(srv_tls_init(s))) {
+			srv_tls_free(s);
+			return fail("configuration");
+		}
+		srv_tls_free(s);
+		printf("mapixd: %s is valid (server %s, socket %s, data %s%s%s)\n", config ? config : "(defaults)",
+		       s->cfg.server_name, s->cfg.socket_path, s->cfg.data_dir, s->cfg.tcp_listen ? ", TLS on " : "",
+		       s->cfg.tcp_listen ? s->cfg.tcp_listen : "");
 		srv_config_free(&s->cfg);
 		return 0;
 	}
@@ -191,6 +198,7 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->idle, NULL);
 	s->listen_fd = -1;
+	s->tcp_fd = -1;
 
 	int rc = 0;
 	if (account || grant) {
@@ -253,8 +261,16 @@ int main(int argc, char **argv)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
+	if (FAILED(srv_logon_init(s)))
+		return fail("password logons");
+	if (s->cfg.tcp_listen && FAILED(srv_tls_init(s)))
+		return fail("TLS");
 	if (FAILED(srv_listen(s)))
 		return fail("listen");
+	if (s->cfg.tcp_listen && FAILED(srv_listen_tcp(s)))
+		return fail("listen (TCP)");
+	if (FAILED(srv_lmtp_start(s)))
+		return fail("LMTP");
 	if (s->cfg.pid_file) {
 		FILE *f = fopen(s->cfg.pid_file, "w");
 		if (f) {
@@ -269,6 +285,8 @@ int main(int argc, char **argv)
 		close(ready_fd);
 	}
 	srv_run(s);
+	if (!srv_lmtp_stop(s))
+		s->abandoned = TRUE;
 	if (s->abandoned) {
 		/* A connection thread still uses the stores: leave without
 		 * tearing them down under it. */
@@ -281,6 +299,8 @@ int main(int argc, char **argv)
 		unlink(s->cfg.pid_file);
 	srv_audit_close(s->audit);
 	srv_dir_close(s->dir);
+	srv_tls_free(s);
+	srv_logon_free(s);
 	srv_config_free(&s->cfg);
 	close(s->wake_pipe[0]);
 	close(s->wake_pipe[1]);

@@ -17,6 +17,14 @@
  * waits (up to io_timeout) until its queue is empty before it reads the
  * next request: a client that sends requests without reading replies
  * stalls only itself, and the queue never holds more than one reply.
+ *
+ * TLS. Over TCP the same queue feeds gnutls_record_send on the
+ * non-blocking socket. A frame is queued whole and flushed from the queue
+ * (TLS has no gather-write, and a header alone would cost a record), in
+ * records of up to 16 KiB. When GnuTLS answers GNUTLS_E_AGAIN it holds
+ * that record, encrypted, until it is sent: the plaintext stays at the
+ * head of the queue, and the next flush finishes that record first (with
+ * NULL and 0, as GnuTLS asks) before it takes anything new.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +38,9 @@
 
 #include "core/error.h"
 #include "server.h"
+
+/* TLS records carry at most this much plaintext. */
+#define TLS_RECORD_MAX 16384
 
 static int64_t now_ms(void)
 {
@@ -72,6 +83,29 @@ static void drop_locked(srv_conn *c)
 	free(c->outq);
 	c->outq = NULL;
 	c->outq_len = c->outq_off = c->outq_cap = 0;
+	c->outq_tls_again = FALSE;
+}
+
+/* One non-blocking write of the head of the queue, through the TLS
+ * session if there is one (wlock held): bytes taken, or -1 with errno
+ * EAGAIN (nothing now) or another errno (the peer is gone). */
+static ssize_t send_head(srv_conn *c)
+{
+	size_t cb = c->outq_len - c->outq_off;
+	if (!c->io.tls)
+		return send(c->fd, c->outq + c->outq_off, cb, MSG_DONTWAIT | MSG_NOSIGNAL);
+	ssize_t n;
+	if (c->outq_tls_again) {
+		/* The record GnuTLS holds: its count comes back when it is out. */
+		n = gnutls_record_send(c->io.tls, NULL, 0);
+	} else {
+		n = gnutls_record_send(c->io.tls, c->outq + c->outq_off, cb < TLS_RECORD_MAX ? cb : TLS_RECORD_MAX);
+	}
+	c->outq_tls_again = n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED;
+	if (n >= 0)
+		return n;
+	errno = n == GNUTLS_E_INTERRUPTED ? EINTR : n == GNUTLS_E_AGAIN ? EAGAIN : EPIPE;
+	return -1;
 }
 
 /* Writes what the socket takes now (wlock held). FALSE when the peer is
@@ -79,7 +113,7 @@ static void drop_locked(srv_conn *c)
 static BOOL flush_locked(srv_conn *c)
 {
 	while (c->outq_off < c->outq_len) {
-		ssize_t n = send(c->fd, c->outq + c->outq_off, c->outq_len - c->outq_off, MSG_DONTWAIT | MSG_NOSIGNAL);
+		ssize_t n = send_head(c);
 		if (n > 0) {
 			c->outq_off += (size_t)n;
 			continue;
@@ -231,7 +265,7 @@ HRESULT srv_outq_send(srv_conn *c, uint16_t kind, uint32_t id, const void *paylo
 		return MAPI_E_NETWORK_ERROR;
 	}
 	size_t sent = 0, total = sizeof hdr + cb;
-	if (c->outq_off == c->outq_len) {
+	if (c->outq_off == c->outq_len && !c->io.tls) {
 		/* Nothing queued: straight to the socket, as far as it goes. */
 		for (;;) {
 			struct iovec iov[2];
@@ -278,12 +312,18 @@ HRESULT srv_outq_send(srv_conn *c, uint16_t kind, uint32_t id, const void *paylo
 		ok = queue_locked(c, (const BYTE *)payload + pay_off, cb - pay_off);
 	if (!c->outq_since)
 		c->outq_since = now_ms();
-	if (!ok || (kind == MAPIX_PROTO_EVENT && c->outq_len - c->outq_off > SRV_OUTQ_LIMIT)) {
+	if (!ok) {
 		drop_locked(c);
 		pthread_mutex_unlock(&c->wlock);
 		return MAPI_E_NETWORK_ERROR;
 	}
 	if (!flush_locked(c)) {
+		pthread_mutex_unlock(&c->wlock);
+		return MAPI_E_NETWORK_ERROR;
+	}
+	/* Measured after the flush: under TLS the whole frame was queued. */
+	if (kind == MAPIX_PROTO_EVENT && c->outq_len - c->outq_off > SRV_OUTQ_LIMIT) {
+		drop_locked(c);
 		pthread_mutex_unlock(&c->wlock);
 		return MAPI_E_NETWORK_ERROR;
 	}

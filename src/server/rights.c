@@ -2,7 +2,8 @@
  * rights.c — who may open which mailbox, and what a handle allows.
  *
  * Opening a mailbox (checked in this order):
- *   - its owner: the identity whose Unix user the account maps to;
+ *   - its owner: the identity whose Unix user the account maps to, or the
+ *     account itself logged on with its password over TCP;
  *   - a "full access" grant: the identity acts as the owner;
  *   - OPENSTORE_USE_ADMIN_PRIVILEGE with an "admin" grant on the mailbox,
  *     or as an administrator of mapixd.conf: acts as the owner;
@@ -18,18 +19,28 @@
  * MAPI_E_NO_ACCESS and writes one audit line.
  */
 #include <string.h>
+#include <strings.h>
 
 #include <mapix/edkmdb.h>
 
 #include "core/error.h"
 #include "server.h"
 
+BOOL srv_rights_is_owner(const srv_identity *who, const srv_account *a)
+{
+	/* An account identity never matches a Unix user (and the reverse):
+	 * "account:alice" and the Unix user alice are different identities. */
+	if (who->account[0])
+		return strcasecmp(who->account, a->name) == 0;
+	return a->unix_user[0] && strcmp(a->unix_user, who->name) == 0;
+}
+
 HRESULT srv_rights_logon(srv_server *s, const srv_identity *who, const srv_account *a, ULONG open_flags,
                          ULONG *access, const char **how)
 {
 	*access = 0;
 	*how = NULL;
-	if (a->unix_user[0] && strcmp(a->unix_user, who->name) == 0) {
+	if (srv_rights_is_owner(who, a)) {
 		*access = SRV_ACC_READ | SRV_ACC_WRITE;
 		*how = "owner";
 	} else if (srv_dir_has_grant(s->dir, a->name, who->name, MAPIX_GRANT_FULL_ACCESS)) {

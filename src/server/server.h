@@ -6,7 +6,11 @@
  *   config.c     the INI configuration (mapixd.conf) and its limits
  *   directory.c  the account directory and mailbox grants (directory.db)
  *   mailbox.c    hosted mailboxes: creation, and the shared open logons
- *   listener.c   the UNIX socket, peer identity (SO_PEERCRED) at connect
+ *   listener.c   the UNIX socket, peer identity (SO_PEERCRED) at connect,
+ *                and the TCP socket
+ *   tls.c        TLS on TCP connections (GnuTLS): credentials, handshake
+ *   logon.c      password logons over TCP (argon2id, bounded concurrency)
+ *   throttle.c   rate limiting of failed logons per address and account
  *   conn.c       one client connection: its thread, frames, handle table
  *   rights.c     who may open which mailbox, and what each handle allows
  *   acl.c        folder permissions: logons through folder ACLs, their checks
@@ -14,6 +18,7 @@
  *   audit.c      JSON audit lines for denials, with rotation by size
  *   dispatch*.c  the operations: decode arguments, check, call the store
  *   advise.c     pushed notifications: server-side advise sinks
+ *   lmtp*.c      LMTP delivery into receive folders (lmtp.h)
  *
  * Model. mapixd hosts each mailbox with the local store provider and
  * keeps at most two logons per mailbox open (read-write and read-only),
@@ -31,10 +36,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <gnutls/gnutls.h>
+#include <semaphore.h>
+
 #include <mapix/mapix.h>
 #include <mapix/mapixwire.h>
 
 #include "core/proto.h"
+#include "lmtp.h"
 
 /* ---- config.c ----------------------------------------------------------------------- */
 
@@ -60,11 +69,32 @@ typedef struct srv_config {
 	uint64_t quota_warning;
 	uint64_t quota_send;     /* refusal of saves by the mailbox's users */
 	uint64_t quota_receive;  /* refusal of deliveries (deliver logons) */
+	/* [tcp]: the TLS listener (none when listen is unset) */
+	char *tcp_listen;      /* host:port ([v6]:port); port 0 picks one */
+	char *tcp_address_file;/* written with the bound host:port at start */
+	char *tls_cert;        /* PEM: the server's certificate chain */
+	char *tls_key;         /* PEM: its private key */
+	char *tls_priority;    /* GnuTLS priority string (TLS 1.2 and 1.3 only) */
+	uint32_t handshake_timeout_ms; /* TLS handshake and password logon */
+	uint32_t max_hashing;  /* password checks running at once */
+	uint32_t max_pending;  /* TCP connections not logged on yet, at once */
+	/* [logon]: failed password logons */
+	uint32_t account_failures; /* failures of one account before lockouts */
+	uint32_t address_failures; /* failures from one address before lockouts */
+	uint32_t lockout_ms;       /* first lockout; doubles with each failure */
+	uint32_t max_lockout_ms;
+	uint32_t forget_ms;        /* failures older than this are forgotten */
+	uint32_t max_tracked;      /* addresses and names remembered at most */
+	srv_lmtp_config lmtp;      /* [lmtp]: LMTP delivery (lmtp.h) */
 } srv_config;
 
 /* Parses a size: digits with an optional K, M, G or T suffix (powers of
  * 1024, optional trailing "B"/"iB"). FALSE for anything else. */
 BOOL srv_parse_size(const char *v, uint64_t *out);
+
+
+/* TLS 1.2 and 1.3 only; GnuTLS's NORMAL choice of ciphers within them. */
+#define SRV_DEFAULT_TLS_PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 /* Reads the INI file at path (NULL: defaults only). Unknown keys are errors,
  * so typos do not pass silently; why receives the file, line and reason. */
@@ -99,6 +129,12 @@ HRESULT srv_dir_grant(srv_directory *d, const char *mailbox, const char *grantee
 HRESULT srv_dir_revoke(srv_directory *d, const char *mailbox, const char *grantee, const char *right);
 BOOL srv_dir_has_grant(srv_directory *d, const char *mailbox, const char *grantee, const char *right);
 BOOL srv_dir_has_any_grant(srv_directory *d, const char *mailbox, const char *grantee);
+/* The account called name and its password hash ("" when it has none),
+ * read under the directory lock so the slow check runs outside it. */
+#define SRV_HASH_MAX 128
+HRESULT srv_dir_password_hash(srv_directory *d, const char *name, srv_account *out, char hash[SRV_HASH_MAX]);
+/* Identity names of accounts logged on with their password. */
+#define SRV_ACCOUNT_PREFIX "account:"
 /* Calls fn for every account, in name order. */
 HRESULT srv_dir_each(srv_directory *d, void (*fn)(const srv_account *a, void *ctx), void *ctx);
 /* The grants on one mailbox (NULL: on every mailbox), in mailbox order;
@@ -121,12 +157,18 @@ void srv_dir_dn(srv_directory *d, const char *name, char *out, size_t cap);
 /* ---- identity (listener.c) ------------------------------------------------------------------- */
 
 typedef struct srv_identity {
-	uid_t uid;
+	uid_t uid;         /* (uid_t)-1 over TCP */
 	gid_t gid;
-	pid_t pid;
-	char name[65];     /* the Unix user name, or "uid:N" */
+	pid_t pid;         /* 0 over TCP */
+	char name[80];     /* the Unix user name, "uid:N", or "account:NAME" over
+	                    * TCP once the password logon succeeded ("" before) */
+	char account[65];  /* TCP: the account logged on (owner of its mailbox) */
+	char address[64];  /* TCP: the peer's address and port ("" for UNIX) */
 	BOOL admin;        /* listed in [rights] administrators */
 } srv_identity;
+
+/* TRUE when the identity is listed in [rights] administrators. */
+BOOL srv_identity_is_admin(const struct srv_config *cfg, const srv_identity *id);
 
 /* ---- mailbox.c ---------------------------------------------------------------------------------- */
 
@@ -163,7 +205,7 @@ void srv_mailbox_stats(const srv_account *a, uint64_t *size, uint32_t *items);
 typedef struct srv_audit srv_audit;
 HRESULT srv_audit_open(const srv_config *cfg, srv_audit **out);
 void srv_audit_close(srv_audit *a);
-/* One JSON line: time, identity, mailbox, operation, result. */
+/* One JSON line: time, identity, (TCP) address, mailbox, operation, result. */
 void srv_audit_log(srv_audit *a, const srv_identity *who, const char *mailbox, const char *operation, HRESULT result);
 
 /* ---- the server ------------------------------------------------------------------------------------ */
@@ -173,6 +215,13 @@ struct srv_server {
 	srv_directory *dir;
 	srv_audit *audit;
 	int listen_fd;
+	int tcp_fd;                /* -1: no TCP listener */
+	gnutls_certificate_credentials_t tls_creds;
+	gnutls_priority_t tls_prio;
+	struct srv_throttle *throttle;
+	sem_t hashing;             /* bounds password checks running at once */
+	atomic_uint tcp_pending;   /* TCP connections not logged on yet */
+	char dummy_hash[SRV_HASH_MAX]; /* checked for unknown accounts (same cost) */
 	int wake_pipe[2];          /* written by signal handlers / stop requests */
 	pthread_mutex_t lock;      /* mailboxes, connection count */
 	pthread_cond_t idle;       /* signalled when the last connection ends */
@@ -181,11 +230,14 @@ struct srv_server {
 	atomic_bool stopping;
 	struct srv_conn *conns;    /* live connections (for shutdown) */
 	BOOL abandoned;            /* shutdown gave up waiting for a connection */
+	struct srv_lmtp *lmtp;     /* the LMTP listeners (lmtp_listen.c); NULL: none */
 };
 
 /* ---- listener.c ------------------------------------------------------------------------------------- */
 
 HRESULT srv_listen(srv_server *s);
+/* The TCP socket of [tcp] listen (and its address_file). */
+HRESULT srv_listen_tcp(srv_server *s);
 /* Accepts connections until srv_stop; then closes every connection and
  * waits for their threads. */
 void srv_run(srv_server *s);
@@ -210,7 +262,7 @@ typedef struct srv_logon {
 	const char *how;     /* "owner", "full access", "admin privilege", "deliver", "folder permissions" */
 	/* The identity as ACL members name it: "user:NAME", and
 	 * "account:NAME" when the identity's Unix user owns an account. */
-	char ids[2][80];
+	char ids[2][88]; /* "user:" + an identity name (srv_identity.name) */
 	unsigned n_ids;
 } srv_logon;
 
@@ -237,6 +289,12 @@ typedef struct srv_conn {
 	atomic_uint refs;        /* the connection thread and each advise sink */
 	srv_server *srv;
 	int fd;
+	mapix_proto_io io;       /* fd, with the TLS session over TCP */
+	BOOL tcp;                /* TCP: TLS, then a password logon first */
+	BOOL authenticated;      /* UNIX: always; TCP: after LOGON_PASSWORD */
+	BOOL close_after_reply;  /* a failed password logon ends the connection */
+	BOOL pending;            /* counted in srv_server.tcp_pending */
+	int64_t logon_deadline;  /* TCP: monotonic ms by which the logon must be done */
 	srv_identity id;
 	pthread_mutex_t wlock;   /* one frame at a time on the socket */
 	pthread_mutex_t lock;    /* handles and advises */
@@ -253,6 +311,7 @@ typedef struct srv_conn {
 	size_t outq_len, outq_off, outq_cap;
 	int64_t outq_since;      /* when it stopped being empty (ms, monotonic) */
 	BOOL outq_listed;        /* handed to the flusher thread */
+	BOOL outq_tls_again;     /* GnuTLS holds a record of the queue's head (outq.c) */
 	struct srv_conn *outq_next;
 	/* Bytes read ahead of the frame being decoded (conn.c): small frames
 	 * cost one recv for several, not three each. */
@@ -306,8 +365,41 @@ HRESULT srv_advise_add(srv_conn *c, LPUNKNOWN source, BOOL table, ULONG cbEntryI
 HRESULT srv_advise_remove(srv_conn *c, ULONG client_id);
 void srv_advise_remove_all(srv_conn *c);
 
+/* ---- tls.c ------------------------------------------------------------------------------------------------ */
+
+/* Loads the certificate chain and key, checks the priority string. */
+HRESULT srv_tls_init(srv_server *s);
+void srv_tls_free(srv_server *s);
+/* Runs the server side of the handshake on c (non-blocking, bounded by
+ * handshake_timeout); on success c->io carries the session. */
+HRESULT srv_tls_accept(srv_conn *c);
+/* Ends the session (best-effort close_notify) and frees it. */
+void srv_tls_close(srv_conn *c);
+
+/* ---- throttle.c ------------------------------------------------------------------------------------------ */
+
+typedef struct srv_throttle srv_throttle;
+HRESULT srv_throttle_new(const srv_config *cfg, srv_throttle **out);
+void srv_throttle_free(srv_throttle *t);
+/* Milliseconds until the address or the account may try again (0: now). */
+uint32_t srv_throttle_wait(srv_throttle *t, const char *address, const char *account);
+/* Counts a failure for both; returns the lockout it started (ms, 0: none). */
+uint32_t srv_throttle_failure(srv_throttle *t, const char *address, const char *account);
+/* A successful logon forgets the account's failures (not the address's). */
+void srv_throttle_success(srv_throttle *t, const char *account);
+/* Monotonic milliseconds (shared by the TCP deadlines). */
+int64_t srv_now_ms(void);
+
+/* ---- logon.c --------------------------------------------------------------------------------------------- */
+
+/* Prepares password checking (the hashing semaphore, the dummy hash). */
+HRESULT srv_logon_init(srv_server *s);
+void srv_logon_free(srv_server *s);
+
 /* ---- rights.c ------------------------------------------------------------------------------------------ */
 
+/* TRUE when who owns a: its Unix user, or the account itself over TCP. */
+BOOL srv_rights_is_owner(const srv_identity *who, const srv_account *a);
 /* Decides how `who` may open `a` with the OPENSTORE_* flags: fills the
  * logon's access and description, or returns MAPI_E_NO_ACCESS (audited). */
 HRESULT srv_rights_logon(srv_server *s, const srv_identity *who, const srv_account *a, ULONG open_flags,
@@ -459,8 +551,11 @@ typedef struct srv_op {
 	const char *name;
 } srv_op;
 
+/* MPX_OP_LOGON_PASSWORD (logon.c). */
+HRESULT srv_op_logon_password(srv_req *r);
+
 extern const srv_op srv_ops_conn[], srv_ops_prop[], srv_ops_store[], srv_ops_folder[], srv_ops_message[],
-	srv_ops_table[], srv_ops_stream[], srv_ops_admin[], srv_ops_acl[];
+	srv_ops_table[], srv_ops_stream[], srv_ops_admin[], srv_ops_acl[], srv_ops_directory[];
 
 #define SRV_K(k) (1u << (k))
 #define SRV_K_CONN 1u /* also on the connection (handle 0) */

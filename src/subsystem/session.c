@@ -23,6 +23,7 @@
 
 #include "core/entryid.h"
 #include "core/error.h"
+#include "subsystem/ab.h"
 #include "subsystem/notify.h"
 #include "subsystem/profadmin.h"
 #include "subsystem/profile_file.h"
@@ -726,7 +727,6 @@ static HRESULT ses_AdminServices(IMAPISession *This, ULONG ulFlags, LPSERVICEADM
 		return FAILED(hr) ? hr : mapix_error(MAPI_E_NO_SUPPORT, "IMAPISession::" #name " is not available"); \
 	}
 
-SES_NO_SUPPORT(OpenAddressBook, ULONG_PTR a, LPCIID b, ULONG c, LPADRBOOK *d)
 SES_NO_SUPPORT(GetStatusTable, ULONG a, LPMAPITABLE *b)
 SES_NO_SUPPORT(MessageOptions, ULONG_PTR a, ULONG b, LPTSTR c, LPMESSAGE d)
 SES_NO_SUPPORT(QueryDefaultMessageOpt, LPTSTR a, ULONG b, ULONG *c, LPSPropValue *d)
@@ -735,6 +735,20 @@ SES_NO_SUPPORT(SetDefaultStore, ULONG a, ULONG b, LPENTRYID c)
 SES_NO_SUPPORT(ShowForm, ULONG_PTR a, LPMDB b, LPMAPIFOLDER c, LPCIID d, ULONG e, LPMESSAGE f, ULONG g, ULONG h,
                ULONG i, ULONG j, LPSTR k)
 SES_NO_SUPPORT(PrepareForm, LPCIID a, LPMESSAGE b, ULONG *c)
+
+/* The address book over this session's stores (ab_book.c). */
+static HRESULT ses_OpenAddressBook(IMAPISession *This, ULONG_PTR ulUIParam, LPCIID lpInterface, ULONG ulFlags,
+                                   LPADRBOOK *lppAdrBook)
+{
+	session *s = SES(This);
+	HRESULT hr = enter(s, "IMAPISession::OpenAddressBook");
+	if (FAILED(hr))
+		return hr;
+	(void)ulUIParam;
+	if (lpInterface && !IsEqualIID(lpInterface, &IID_IAddrBook))
+		return mapix_error(MAPI_E_INTERFACE_NOT_SUPPORTED, "OpenAddressBook: only IID_IAddrBook is available");
+	return mapix_addrbook_create(s->inst, This, ulFlags, lppAdrBook);
+}
 
 static const IMAPISessionVtbl session_vtbl = {
 	ses_QueryInterface, ses_AddRef, ses_Release, ses_GetLastError, ses_GetMsgStoresTable, ses_OpenMsgStore,

@@ -10,6 +10,9 @@
  *                                      of every type and a body too large for
  *                                      GetProps; BULK more messages in
  *                                      Inbox/Projects/Archive
+ *   cli-populate contacts MAILBOX      contacts in the Contacts folder: Ann Archer,
+ *                                      Bob Baker (two addresses), Chris Cole twice
+ *   cli-populate delete-contact MAILBOX NAME   deletes the contacts called NAME
  *   cli-populate break-counts MAILBOX  Inbox's kept PR_CONTENT_COUNT off by one
  *   cli-populate break-index MAILBOX   an index that no longer matches its table
  *
@@ -277,6 +280,78 @@ static void fill(int bulk)
 	IMsgStore_Release(mdb);
 }
 
+/* The Contacts folder (PR_IPM_CONTACT_ENTRYID of the root). */
+static LPMAPIFOLDER open_contacts(LPMDB mdb)
+{
+	LPMAPIFOLDER root = open_folder(mdb, 0, NULL);
+	LPSPropValue v = NULL;
+	CHECK("PR_IPM_CONTACT_ENTRYID", HrGetOneProp((LPMAPIPROP)root, PR_IPM_CONTACT_ENTRYID, &v));
+	LPMAPIFOLDER f = open_folder(mdb, v->Value.bin.cb, (LPENTRYID)v->Value.bin.lpb);
+	MAPIFreeBuffer(v);
+	IMAPIFolder_Release(root);
+	return f;
+}
+
+/* A contact with Email1 (and Email2 when addr2 is given), PSETID_Address
+ * LIDs 0x8080/0x8082/0x8083 and 0x8090/0x8092/0x8093 (MS-OXPROPS). */
+static void add_contact(LPMAPIFOLDER f, const char *name, const char *addr1, const char *addr2)
+{
+	LPMESSAGE m = NULL;
+	CHECK("CreateMessage", IMAPIFolder_CreateMessage(f, NULL, 0, &m));
+	static GUID ps_address;
+	ps_address = PSETID_Address;
+	static const LONG lids[6] = {0x8080, 0x8082, 0x8083, 0x8090, 0x8092, 0x8093};
+	MAPINAMEID ids[6];
+	LPMAPINAMEID pids[6];
+	for (int i = 0; i < 6; i++) {
+		ids[i].lpguid = &ps_address, ids[i].ulKind = MNID_ID, ids[i].Kind.lID = lids[i];
+		pids[i] = &ids[i];
+	}
+	LPSPropTagArray tags = NULL;
+	CHECK("GetIDsFromNames", IMessage_GetIDsFromNames(m, 6, pids, MAPI_CREATE, &tags));
+	SPropValue v[8];
+	const char *vals[6] = {name, "SMTP", addr1, name, "SMTP", addr2};
+	int n = 0;
+	v[n].ulPropTag = PR_MESSAGE_CLASS_A, v[n++].Value.lpszA = (LPSTR) "IPM.Contact";
+	v[n].ulPropTag = PR_DISPLAY_NAME_A, v[n++].Value.lpszA = (LPSTR)name;
+	for (int i = 0; i < (addr2 ? 6 : 3); i++)
+		v[n].ulPropTag = CHANGE_PROP_TYPE(tags->aulPropTag[i], PT_STRING8), v[n++].Value.lpszA = (LPSTR)vals[i];
+	CHECK("SetProps (contact)", IMessage_SetProps(m, (ULONG)n, v, NULL));
+	CHECK("SaveChanges (contact)", IMessage_SaveChanges(m, 0));
+	IMessage_Release(m);
+	MAPIFreeBuffer(tags);
+}
+
+static void contacts(const char *delete_name)
+{
+	LPMDB mdb = NULL;
+	CHECK("MAPIXOpenLocalStore", MAPIXOpenLocalStore(mailbox, MDB_WRITE, &mdb));
+	LPMAPIFOLDER f = open_contacts(mdb);
+	if (!delete_name) {
+		add_contact(f, "Ann Archer", "ann@example.com", NULL);
+		add_contact(f, "Bob Baker", "bob@example.com", "bob.baker@work.example");
+		add_contact(f, "Chris Cole", "chris@example.com", NULL);
+		add_contact(f, "Chris Cole", "chris.cole@other.example", NULL);
+	} else {
+		LPMAPITABLE t = NULL;
+		LPSRowSet rows = NULL;
+		static const SizedSPropTagArray(2, cols) = {2, {PR_ENTRYID, PR_DISPLAY_NAME_A}};
+		CHECK("GetContentsTable", IMAPIFolder_GetContentsTable(f, 0, &t));
+		CHECK("HrQueryAllRows", HrQueryAllRows(t, (LPSPropTagArray)&cols, NULL, NULL, 0, &rows));
+		for (ULONG i = 0; i < rows->cRows; i++) {
+			LPSPropValue p = rows->aRow[i].lpProps;
+			if (PROP_TYPE(p[1].ulPropTag) != PT_STRING8 || strcmp(p[1].Value.lpszA, delete_name) != 0)
+				continue;
+			ENTRYLIST el = {1, &p[0].Value.bin};
+			CHECK("DeleteMessages", IMAPIFolder_DeleteMessages(f, &el, 0, NULL, 0));
+		}
+		FreeProws(rows);
+		IMAPITable_Release(t);
+	}
+	IMAPIFolder_Release(f);
+	IMsgStore_Release(mdb);
+}
+
 static void sql(const char *statements)
 {
 	sqlite3 *db = NULL;
@@ -299,6 +374,10 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "fill") == 0) {
 		CHECK("MAPIInitialize", MAPIInitialize(NULL));
 		fill(argc > 3 ? atoi(argv[3]) : 0);
+		MAPIUninitialize();
+	} else if (strcmp(argv[1], "contacts") == 0 || strcmp(argv[1], "delete-contact") == 0) {
+		CHECK("MAPIInitialize", MAPIInitialize(NULL));
+		contacts(argv[1][0] == 'd' ? (argc > 3 ? argv[3] : "") : NULL);
 		MAPIUninitialize();
 	} else if (strcmp(argv[1], "break-counts") == 0) {
 		/* fid 3 is the Inbox (docs/store.md, "A new mailbox"). */

@@ -7,8 +7,11 @@
  * GUIDs, tag arrays, sort orders, entry lists, properties, restrictions,
  * row sets, named-property ids, problem arrays, notifications). Decoded
  * notifications must re-encode to exactly the bytes consumed (the
- * encoding is canonical). Any outcome other than success or a documented
- * error aborts. Seeds are in corpus/proto/, past crash inputs in
+ * encoding is canonical). A request whose operation is LOGON_PASSWORD
+ * is decoded instead with the password-logon parser (proto_logon.c), the
+ * one request mapixd parses from TCP peers that have no identity yet; what
+ * it accepts must obey its own rules. Any outcome other than success or a
+ * documented error aborts. Seeds are in corpus/proto/, past crash inputs in
  * crashes/proto/ (both replayed by replay_proto in every build).
  */
 #include <stdint.h>
@@ -147,6 +150,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mapix_wire_get_u32(&c, &handle) != S_OK || mapix_wire_get_u32(&c, &op) != S_OK)
 		return 0;
 	mapix_proto_arena a = {0};
+	if (op == MPX_OP_LOGON_PASSWORD) {
+		char *account = NULL, *password = NULL;
+		hr = mapix_proto_get_logon(&c, &a, &account, &password);
+		check(hr);
+		if (hr == S_OK) {
+			static const char name_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+			size_t n = strlen(account), pw = strlen(password);
+			if (n < 1 || n > 64 || strspn(account, name_chars) != n ||
+			    account[0] == '.' || account[0] == '-' || pw < 1 || pw > MAPIX_PROTO_MAX_PASSWORD ||
+			    mapix_wire_cursor_left(&c) != 0) {
+				fprintf(stderr, "the logon decoder accepted what it must refuse\n");
+				abort();
+			}
+		}
+		mapix_proto_arena_free(&a);
+		return 0;
+	}
 	while (mapix_wire_cursor_left(&c) > 0) {
 		BYTE sel;
 		if (mapix_wire_get_u8(&c, &sel) != S_OK || !field(&c, &a, sel % F_COUNT))

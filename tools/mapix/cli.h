@@ -142,7 +142,10 @@ int cmd_admin(int argc, char **argv);
 int cli_parse_size(const char *text, unsigned long long *out);
 /* "1.5M"-style rendering of a byte count into buf. */
 const char *cli_format_size(unsigned long long bytes, char *buf, size_t cap);
+int cmd_import(int argc, char **argv); /* cmd_import.c */
+int cmd_export(int argc, char **argv); /* cmd_export.c */
 /* Executes mapix-runas; returns only when it could not be run. */
 int cmd_runas(int argc, char **argv);
+int cmd_dl(int argc, char **argv);
 
 #endif

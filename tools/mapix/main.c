@@ -20,8 +20,11 @@
 static const cli_command commands[] = {
 	{"store", "create, inspect, check and back up mailboxes", cmd_store},
 	{"profile", "create, list and configure MAPI profiles", cmd_profile},
+	{"import", "import mail from EML files, mbox, Maildir and PST", cmd_import},
+	{"export", "export folders to EML files, mbox or Maildir", cmd_export},
 	{"runas", "run a command as another user (executes mapix-runas)", cmd_runas},
 	{"admin", "administer mapixd: accounts, grants, quotas, backups, status", cmd_admin},
+	{"dl", "personal distribution lists: create, add, remove, show, expand", cmd_dl},
 };
 
 static void usage(FILE *out)

@@ -1,6 +1,6 @@
 /*
  * local-acl.c — folder permissions of the local store: the acl table
- * (schema 4, docs/store.md "Folder permissions"), IExchangeModifyTable on
+ * (schema 5, docs/store.md "Folder permissions"), IExchangeModifyTable on
  * a folder's PR_ACL_TABLE, and the look-ups mapixd makes for identities
  * that are not the mailbox owner.
  *

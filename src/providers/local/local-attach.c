@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "local-message.h"
+#include "local-propset.h"
 #include "local-table.h"
 
 #define MSG(This) ((local_object *)(This))
@@ -361,10 +362,15 @@ static HRESULT attach_computed_prop(local_object *o, ULONG tag, LPVOID root, LPS
 		return S_OK;
 	case PROP_ID(PR_ATTACH_SIZE): {
 		uint64_t size, part = 0;
-		if (FAILED(hr = local_changes_props_size(db, o->id, o->is_new, o->changes, o->n_changes, &size)))
+		/* The stored values the object keeps, when it has no changes. */
+		if (o->props_cache && !o->is_new && !o->n_changes)
+			size = local_propset_total_size(o->props_cache);
+		else if (FAILED(hr = local_changes_props_size(db, o->id, o->is_new, o->changes, o->n_changes, &size)))
 			return hr;
 		if (ad->embedded) {
 			hr = local_msgstate_size(db, ad->embedded, ad->embedded->changes, ad->embedded->n_changes, 1, &part);
+		} else if (ad->emb_size_known && !o->is_new) {
+			part = ad->emb_size;
 		} else if (!o->is_new) {
 			sqlite3_stmt *st;
 			if (SUCCEEDED(hr = local_db_prepare(db, emb, &st))) {
@@ -599,6 +605,34 @@ HRESULT local_message_DeleteAttach(IMessage *This, ULONG ulAttachmentNum, ULONG_
 	return hr;
 }
 
+/* Whether an attachment entry is exactly what is stored (no staged
+ * change), so its table row can come from the stored rows. */
+static BOOL entry_as_stored(const local_attentry *e)
+{
+	return e->aid && !e->is_new && !e->deleted && !e->staged && !e->n_changes && !e->embedded;
+}
+
+/* Hands an attachment object for a table row the stored values read for
+ * every attachment at once. */
+static HRESULT seed_attach_object(local_object *o, local_propgroup *groups, size_t n)
+{
+	local_attdata *ad = o->kind_data;
+	for (size_t i = 0; i < n; i++) {
+		if (groups[i].obj != o->id)
+			continue;
+		local_propset *ps = malloc(sizeof *ps);
+		if (!ps)
+			return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "GetAttachmentTable: out of memory");
+		*ps = groups[i].set;
+		memset(&groups[i].set, 0, sizeof groups[i].set);
+		o->props_cache = ps;
+		ad->emb_size_known = TRUE;
+		ad->emb_size = (uint64_t)groups[i].extra;
+		return S_OK;
+	}
+	return S_OK; /* gone meanwhile: the object reads for itself */
+}
+
 HRESULT local_message_GetAttachmentTable(IMessage *This, ULONG ulFlags, LPMAPITABLE *lppTable)
 {
 	LOCAL_CHECK_CALLER(This, "local_message_GetAttachmentTable");
@@ -608,10 +642,18 @@ HRESULT local_message_GetAttachmentTable(IMessage *This, ULONG ulFlags, LPMAPITA
 	static const SizedSPropTagArray(8, cols_a) = {
 		8, {PR_ATTACH_NUM, PR_INSTANCE_KEY, PR_RECORD_KEY, PR_ATTACH_METHOD, PR_ATTACH_LONG_FILENAME_A,
 		    PR_DISPLAY_NAME_A, PR_ATTACH_SIZE, PR_RENDERING_POSITION}};
+	/* Every attachment with its properties and the size of its embedded
+	 * message; an attachment without properties comes as one NULL tag. */
+	static const char rows_sql[] =
+	    "SELECT a.aid, p.tag, p.value, p.size,"
+	    " (SELECT coalesce(sum(m.size), 0) FROM messages m WHERE m.parent_aid = a.aid)"
+	    " FROM attachments a LEFT JOIN props p ON p.obj = a.aid WHERE a.mid = ?1 ORDER BY a.num, a.aid, p.tag";
 	local_object *msg = MSG(This);
 	local_msgstate *s = local_message_state(msg);
 	local_db *db = msg->logon->db;
 	local_object **atts = NULL;
+	local_propgroup *groups = NULL;
+	size_t n_groups = 0;
 	ULONG n = 0;
 	LPTABLEDATA td = NULL;
 	HRESULT hr;
@@ -621,17 +663,33 @@ HRESULT local_message_GetAttachmentTable(IMessage *This, ULONG ulFlags, LPMAPITA
 	if (ulFlags & ~(MAPI_UNICODE | MAPI_DEFERRED_ERRORS))
 		return mapix_error(MAPI_E_UNKNOWN_FLAGS, "GetAttachmentTable: unknown flags 0x%08X", (unsigned)ulFlags);
 	/* Open every attachment under the lock, read them without it (GetProps
-	 * takes it). */
+	 * takes it). The stored ones get their properties from one query for
+	 * all of them, so reading a row costs no further look-up. */
 	local_db_lock(db);
+	hr = local_db_begin_read(db);
+	if (FAILED(hr)) {
+		local_db_unlock(db);
+		return hr;
+	}
 	hr = local_atts_load(db, s, &s->atts);
+	BOOL any_stored = FALSE;
+	for (ULONG i = 0; SUCCEEDED(hr) && i < s->atts.n; i++)
+		any_stored |= entry_as_stored(&s->atts.rows[i]);
+	if (SUCCEEDED(hr) && any_stored)
+		hr = local_propgroups_load(db, rows_sql, s->mid, &groups, &n_groups);
 	if (SUCCEEDED(hr) && s->atts.n && !(atts = calloc(s->atts.n, sizeof *atts)))
 		hr = mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "GetAttachmentTable: out of memory");
 	for (ULONG i = 0; SUCCEEDED(hr) && i < s->atts.n; i++) {
 		local_attentry *e = &s->atts.rows[i];
-		if (!e->deleted && SUCCEEDED(hr = new_attach_object(msg, e->num, e, FALSE, &atts[n])))
-			n++;
+		if (e->deleted || FAILED(hr = new_attach_object(msg, e->num, e, FALSE, &atts[n])))
+			continue;
+		if (entry_as_stored(e))
+			hr = seed_attach_object(atts[n], groups, n_groups);
+		n++;
 	}
+	local_db_end_read(db);
 	local_db_unlock(db);
+	local_propgroups_free(groups, n_groups);
 	if (SUCCEEDED(hr))
 		hr = local_table_new((ulFlags & MAPI_UNICODE) ? (const SPropTagArray *)&cols_w
 		                                              : (const SPropTagArray *)&cols_a,

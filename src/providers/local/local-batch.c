@@ -4,7 +4,8 @@
  * transaction, for importers. The batch is the logon's open outer
  * transaction; every SaveChanges inside it is a savepoint, so one failed
  * message is undone alone; notifications wait for the real commit, so
- * change-number order is still commit order.
+ * change-number order is still commit order. While a batch is open, WAL
+ * checkpoints wait for a larger WAL (local_db_set_batch).
  */
 #include "core/error.h"
 #include "local-provider.h"
@@ -28,8 +29,10 @@ STDAPI MAPIXBeginStoreBatch(LPMDB lpMDB)
 	local_db_lock(logon->db);
 	HRESULT hr = logon->batch ? mapix_error(MAPI_E_BUSY, "MAPIXBeginStoreBatch: a batch is already open")
 	                          : local_db_begin_write(logon->db);
-	if (SUCCEEDED(hr))
+	if (SUCCEEDED(hr)) {
 		logon->batch = TRUE;
+		local_db_set_batch(logon->db, 1);
+	}
 	local_db_unlock(logon->db);
 	return hr;
 }
@@ -47,6 +50,11 @@ static HRESULT end_batch(LPMDB lpMDB, BOOL commit, const char *what)
 		hr = local_db_commit(logon->db);
 	else
 		local_db_rollback(logon->db);
+	/* Back to the normal checkpoint size: the next commit outside a batch
+	 * checkpoints what the batches left in the WAL (the next batch sets
+	 * the larger size again). */
+	if (logon->batch)
+		local_db_set_batch(logon->db, 0);
 	logon->batch = FALSE;
 	local_db_unlock(logon->db); /* raises the batch's notifications */
 	return hr;

@@ -170,6 +170,23 @@ HRESULT local_db_begin_write(local_db *d)
 	return S_OK;
 }
 
+static int busy_wait(void *arg, int count);
+
+HRESULT local_db_try_begin_write(local_db *d)
+{
+	if (d->in_read > 0 && !d->in_write)
+		return mapix_error(MAPI_E_CALL_FAILED, "%s: a write inside a read transaction", d->path);
+	sqlite3_busy_handler(d->db, NULL, NULL);
+	HRESULT hr = local_db_begin_write(d);
+	sqlite3_busy_handler(d->db, busy_wait, NULL);
+	return hr;
+}
+
+void local_db_set_batch(local_db *d, int batch)
+{
+	sqlite3_wal_autocheckpoint(d->db, batch ? LOCAL_BATCH_CHECKPOINT_PAGES : LOCAL_WAL_CHECKPOINT_PAGES);
+}
+
 HRESULT local_db_commit(local_db *d)
 {
 	if (d->in_write == 0)
@@ -402,6 +419,7 @@ HRESULT local_db_open(const char *path, ULONG flags, local_db **out, int *create
 	 * spill to the WAL before the commit and are written twice. */
 	if (FAILED(hr = local_db_exec(d, "PRAGMA cache_size = -16384")))
 		goto fail;
+	local_db_set_batch(d, 0);
 	/* Test hook: a mailbox that cannot grow past N pages behaves exactly
 	 * like a full disk (SQLITE_FULL), so tests can prove that a failed
 	 * SaveChanges leaves nothing half-written without filling a disk. */

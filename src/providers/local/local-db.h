@@ -81,10 +81,26 @@ HRESULT local_db_error(local_db *d, int rc, const char *what);
  * transaction so several statements see one snapshot, and never stay open
  * between API calls. The caller holds d->lock around these. */
 HRESULT local_db_begin_write(local_db *d);
+/* The same without the busy wait: MAPI_E_TIMEOUT at once when another
+ * connection writes, MAPI_E_CALL_FAILED inside a read transaction. For
+ * work that can wait for a later call (building a sort index). */
+HRESULT local_db_try_begin_write(local_db *d);
 HRESULT local_db_commit(local_db *d);
 void local_db_rollback(local_db *d);
 HRESULT local_db_begin_read(local_db *d);
 void local_db_end_read(local_db *d);
+
+/* WAL checkpoints. SQLite copies the WAL into the database file (and
+ * syncs it) at the first commit after the WAL has grown past a number of
+ * pages: LOCAL_WAL_CHECKPOINT_PAGES normally, LOCAL_BATCH_CHECKPOINT_PAGES
+ * while a store batch is open (MAPIXBeginStoreBatch), so that the pages a
+ * run of batches rewrites again and again (index pages, the folder row)
+ * are copied once per checkpoint instead of once per batch. Commits still
+ * sync the WAL (synchronous=FULL): this only moves work, never
+ * durability. */
+#define LOCAL_WAL_CHECKPOINT_PAGES 1000
+#define LOCAL_BATCH_CHECKPOINT_PAGES 4096
+void local_db_set_batch(local_db *d, int batch);
 
 /* Allocates n consecutive values from the global counter (inside a write
  * transaction); returns the first. */

@@ -220,9 +220,17 @@ static HRESULT folder_computed_prop(local_object *o, ULONG tag, LPVOID root, LPS
 {
 	local_db *db = o->logon->db;
 	const GUID *g = &db->mailbox_guid;
-	folder_row r;
+	folder_row r, *kept;
 	BYTE buf[MAPIX_FOLDER_ENTRYID_SIZE];
-	HRESULT hr = read_row(db, o->id, &r);
+	HRESULT hr = S_OK;
+	/* The row is read once per GetProps call (GetProps(NULL) asks for
+	 * some twenty computed properties). */
+	if (local_object_call_row(o, sizeof *kept, (void **)&kept)) {
+		r = *kept;
+	} else if (SUCCEEDED(hr = read_row(db, o->id, &r)) && kept) {
+		*kept = r;
+		local_object_call_row_filled(o);
+	}
 	if (FAILED(hr))
 		return hr == MAPI_E_NOT_FOUND ? mapix_error(MAPI_E_OBJECT_DELETED, "%s: the folder was deleted", db->path)
 		                              : hr;

@@ -23,6 +23,7 @@
 #include "core/entryid.h"
 #include "core/error.h"
 #include "local-message.h"
+#include "local-mime-content.h"
 #include "local-schema.h"
 #include "local-table.h"
 
@@ -288,13 +289,31 @@ typedef struct msg_row {
 	uint64_t size, change_number, created, modified;
 	BYTE search_key[LOCAL_SEARCH_KEY_MAX];
 	ULONG cb_search_key;
+	ULONG n_attach; /* stored attachments (read_row_counted only) */
 } msg_row;
+
+static HRESULT read_row_sql(local_db *db, const char *sel, uint64_t mid, msg_row *r);
 
 static HRESULT read_row(local_db *db, uint64_t mid, msg_row *r)
 {
 	static const char sel[] =
 	    "SELECT coalesce(fid, 0), coalesce(parent_aid, 0), associated, flags, size, change_number, created,"
 	    " modified, search_key FROM messages WHERE mid = ?1";
+	return read_row_sql(db, sel, mid, r);
+}
+
+/* The row and the number of stored attachments, in one statement
+ * (computed properties want both). */
+static HRESULT read_row_counted(local_db *db, uint64_t mid, msg_row *r)
+{
+	static const char sel[] =
+	    "SELECT coalesce(fid, 0), coalesce(parent_aid, 0), associated, flags, size, change_number, created,"
+	    " modified, search_key, (SELECT count(*) FROM attachments WHERE mid = ?1) FROM messages WHERE mid = ?1";
+	return read_row_sql(db, sel, mid, r);
+}
+
+static HRESULT read_row_sql(local_db *db, const char *sel, uint64_t mid, msg_row *r)
+{
 	sqlite3_stmt *st;
 	HRESULT hr = local_db_prepare(db, sel, &st);
 	if (FAILED(hr))
@@ -314,6 +333,7 @@ static HRESULT read_row(local_db *db, uint64_t mid, msg_row *r)
 		r->cb_search_key = cb > LOCAL_SEARCH_KEY_MAX ? LOCAL_SEARCH_KEY_MAX : (ULONG)cb;
 		if (cb)
 			memcpy(r->search_key, sqlite3_column_blob(st, 8), r->cb_search_key);
+		r->n_attach = sqlite3_column_count(st) > 9 ? (ULONG)sqlite3_column_int64(st, 9) : 0;
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
@@ -735,6 +755,7 @@ static HRESULT save_existing(local_object *o, ULONG ulFlags, uint64_t *out_cn, u
 		goto fail;
 	}
 	if (FAILED(hr = local_journal_add(db, LOCAL_CHANGE_MODIFY, MAPI_MESSAGE, mid, r.fid, 0, &cn)) ||
+	    FAILED(hr = local_mime_content_on_save(db, mid, o->changes, o->n_changes, s)) ||
 	    FAILED(hr = write_content(db, mid, s, o->changes, o->n_changes, cn, 0, FALSE, &stored)) ||
 	    FAILED(hr = stored_size(db, mid, &size)) ||
 	    FAILED(hr = update_row(db, mid, s, s->flags_set, cn, size, &k)) ||
@@ -1048,6 +1069,23 @@ static const ULONG message_computed[] = {
 	PR_STORE_ENTRYID, PR_STORE_RECORD_KEY, PR_MAPPING_SIGNATURE,
 };
 
+/* The messages row, read once per GetProps call however many computed
+ * properties it asks for. */
+static HRESULT call_row(local_object *o, msg_row *r)
+{
+	msg_row *kept;
+	if (local_object_call_row(o, sizeof *kept, (void **)&kept)) {
+		*r = *kept;
+		return S_OK;
+	}
+	HRESULT hr = read_row_counted(o->logon->db, o->id, r);
+	if (SUCCEEDED(hr) && kept) {
+		*kept = *r;
+		local_object_call_row_filled(o);
+	}
+	return hr;
+}
+
 static BOOL has_staged(const local_object *o, const local_msgstate *s)
 {
 	return o->n_changes || s->flags_set || (s->recips.loaded && s->recips.modified) ||
@@ -1066,7 +1104,7 @@ static HRESULT message_computed_prop(local_object *o, ULONG tag, LPVOID root, LP
 	HRESULT hr;
 
 	if (saved) {
-		hr = read_row(db, o->id, &r);
+		hr = call_row(o, &r);
 		if (hr == MAPI_E_NOT_FOUND) {
 			o->deleted = TRUE;
 			return mapix_error(MAPI_E_OBJECT_DELETED, "%s: the message was deleted", db->path);
@@ -1132,8 +1170,9 @@ static HRESULT message_computed_prop(local_object *o, ULONG tag, LPVOID root, LP
 	}
 	case PROP_ID(PR_HASATTACH):
 	case PROP_ID(PR_MESSAGE_FLAGS): {
-		ULONG count;
-		if (FAILED(hr = local_atts_count(db, s, &count)))
+		ULONG count = r.n_attach;
+		/* A loaded set may have staged changes; the row counts what is stored. */
+		if ((!saved || s->atts.loaded) && FAILED(hr = local_atts_count(db, s, &count)))
 			return hr;
 		if (PROP_ID(tag) == PROP_ID(PR_HASATTACH)) {
 			out->ulPropTag = PR_HASATTACH;

@@ -87,6 +87,8 @@ struct local_msgstate {
 typedef struct local_attdata {
 	ULONG num;
 	local_msgstate *embedded;  /* committed embedded message, NULL = as stored */
+	BOOL emb_size_known;       /* emb_size was read with the attachment table's rows */
+	uint64_t emb_size;         /* size of the stored embedded message(s) */
 } local_attdata;
 
 /* ---- local-message.c ------------------------------------------------------------- */

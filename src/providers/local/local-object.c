@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
-#include "local.h"
+#include "local-propset.h"
 #include "subsystem/instance.h"
 
 #define OBJ(This) ((local_object *)(This))
@@ -73,6 +73,9 @@ ULONG local_prop_Release(void *This)
 		o->ops->destroy(o);
 	local_object_clear_changes(o);
 	free(o->changes);
+	local_propset_free(o->props_cache);
+	free(o->props_cache);
+	free(o->row_cache);
 	free(o);
 	local_logon_release(logon);
 	return 0;
@@ -188,6 +191,94 @@ HRESULT local_object_flush_changes(local_object *o, uint64_t obj_id)
 
 /* ---- reading ------------------------------------------------------------------- */
 
+/* A read call (GetProps, GetPropList, the copy paths) runs between
+ * read_begin and read_end, under the lock. Stored values come from one
+ * propset, loaded when the first stored value is wanted; a transacted
+ * object keeps it afterwards (an open message or attachment is a snapshot
+ * of what was stored when it was first read; SaveChanges drops it), other
+ * kinds drop it when the call ends, so folders and the store always read
+ * what is stored now. */
+static void read_begin(local_object *o)
+{
+	/* Odd while a call runs. Defensive: were a call ever nested, it would
+	 * not reuse the outer call's row. */
+	o->read_seq++;
+	if (!(o->read_seq & 1))
+		o->read_seq++;
+	o->read_txn = FALSE;
+}
+
+/* The call is about to read the database: its statements share one read
+ * transaction, begun by the first of them. A call answered from what the
+ * object keeps (a message's stored values, staged changes, constants)
+ * never starts one. Read calls on one object do not nest (they hold the
+ * mailbox lock and call no other read method of the object). */
+static HRESULT read_db(local_object *o)
+{
+	if (o->read_txn)
+		return S_OK;
+	HRESULT hr = local_db_begin_read(o->logon->db);
+	if (SUCCEEDED(hr))
+		o->read_txn = TRUE;
+	return hr;
+}
+
+static void read_end(local_object *o)
+{
+	o->read_seq++;
+	if (o->read_txn)
+		local_db_end_read(o->logon->db);
+	o->read_txn = FALSE;
+	if (!o->ops->transacted && o->props_cache) {
+		local_propset_free(o->props_cache);
+		free(o->props_cache);
+		o->props_cache = NULL;
+	}
+}
+
+/* Drops the stored values a transacted object keeps (after it saved). */
+static void forget_stored(local_object *o)
+{
+	local_propset_free(o->props_cache);
+	free(o->props_cache);
+	o->props_cache = NULL;
+}
+
+BOOL local_object_call_row(local_object *o, size_t size, void **row)
+{
+	*row = NULL;
+	if (!(o->read_seq & 1))
+		return FALSE; /* not inside a read call: nothing to reuse */
+	if (o->row_cache && o->row_seq == o->read_seq) {
+		*row = o->row_cache;
+		return TRUE;
+	}
+	if (!o->row_cache)
+		o->row_cache = malloc(size);
+	*row = o->row_cache;
+	o->row_seq = 0;
+	return FALSE;
+}
+
+void local_object_call_row_filled(local_object *o)
+{
+	o->row_seq = o->read_seq;
+}
+
+/* The object's stored values (loading them with one query). */
+static HRESULT stored_set(local_object *o, const local_propset **ps)
+{
+	if (!o->props_cache) {
+		HRESULT hr = read_db(o);
+		if (SUCCEEDED(hr))
+			hr = local_propset_load(o->logon->db, o->id, &o->props_cache);
+		if (FAILED(hr))
+			return hr;
+	}
+	*ps = o->props_cache;
+	return S_OK;
+}
+
 static BOOL is_computed(local_object *o, ULONG tag)
 {
 	for (ULONG i = 0; i < o->ops->n_computed_tags; i++)
@@ -248,6 +339,8 @@ static HRESULT read_one(local_object *o, ULONG tag, ULONG ulFlags, LPVOID root, 
 {
 	HRESULT hr;
 	if (is_computed(o, tag) && o->ops->computed) {
+		if (FAILED(hr = read_db(o)))
+			return hr;
 		hr = o->ops->computed(o, tag, root, out);
 		if (hr != MAPI_E_NOT_FOUND) {
 			if (SUCCEEDED(hr) && PROP_TYPE(tag) == PT_UNSPECIFIED)
@@ -276,7 +369,15 @@ static HRESULT read_one(local_object *o, ULONG tag, ULONG ulFlags, LPVOID root, 
 	}
 	if (o->is_new)
 		return MAPI_E_NOT_FOUND;
-	hr = local_props_read(o->logon->db, o->id, tag, root, out, allow_large);
+	const local_propset *ps;
+	if (FAILED(hr = stored_set(o, &ps)))
+		return hr;
+	const local_stored *row = local_propset_find(ps, tag);
+	if (!row)
+		return MAPI_E_NOT_FOUND;
+	if (row->type == SQLITE_NULL && allow_large && FAILED(hr = read_db(o))) /* chunks */
+		return hr;
+	hr = local_props_decode(o->logon->db, o->id, row, tag, root, out, allow_large);
 	if (SUCCEEDED(hr) && PROP_TYPE(tag) == PT_UNSPECIFIED) {
 		ULONG want = width_for_flags(out->ulPropTag, ulFlags);
 		if (want != out->ulPropTag) {
@@ -290,33 +391,81 @@ static HRESULT read_one(local_object *o, ULONG tag, ULONG ulFlags, LPVOID root, 
 /* Collects the tags GetPropList reports (normalized; strings as PT_UNICODE). */
 static HRESULT collect_tags(local_object *o, ULONG **tags, ULONG *count)
 {
-	ULONG *stored = NULL, n_stored = 0;
+	const local_propset *ps = NULL;
+	ULONG n_stored = 0;
 	HRESULT hr;
 
-	if (!o->is_new && FAILED(hr = local_props_list(o->logon->db, o->id, &stored, &n_stored)))
-		return hr;
+	if (!o->is_new) {
+		if (FAILED(hr = stored_set(o, &ps)))
+			return hr;
+		n_stored = ps->n;
+	}
 	ULONG cap = n_stored + o->n_changes + o->ops->n_computed_tags;
 	ULONG *all = malloc((cap ? cap : 1) * sizeof *all), n = 0;
-	if (!all) {
-		free(stored);
+	if (!all)
 		return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "GetPropList: out of memory");
-	}
 	for (ULONG i = 0; i < o->ops->n_computed_tags; i++)
 		all[n++] = o->ops->computed_tags[i];
 	for (ULONG i = 0; i < n_stored; i++) {
-		if (is_computed(o, stored[i]))
+		ULONG tag = ps->rows[i].tag;
+		if (is_computed(o, tag))
 			continue;
-		if (o->ops->transacted && local_object_find_change(o, stored[i]))
+		if (o->ops->transacted && local_object_find_change(o, tag))
 			continue;
-		all[n++] = stored[i];
+		all[n++] = tag;
 	}
 	for (ULONG i = 0; i < o->n_changes; i++)
 		if (o->changes[i].value || o->changes[i].stream_fd >= 0)
 			all[n++] = o->changes[i].tag;
-	free(stored);
 	*tags = all;
 	*count = n;
 	return S_OK;
+}
+
+/* GetProps inside the caller's lock and read transaction. */
+static HRESULT get_props_locked(local_object *o, const SPropTagArray *lpPropTagArray, ULONG ulFlags,
+                                ULONG *lpcValues, LPSPropValue *lppPropArray)
+{
+	ULONG *tags = NULL, n;
+	LPSPropValue vals = NULL;
+	HRESULT hr;
+	BOOL warn = FALSE;
+
+	read_begin(o);
+	if (lpPropTagArray) {
+		n = lpPropTagArray->cValues;
+	} else {
+		if (FAILED(hr = collect_tags(o, &tags, &n)))
+			goto out;
+		for (ULONG i = 0; i < n; i++)
+			tags[i] = width_for_flags(tags[i], ulFlags);
+	}
+	if (FAILED(hr = MAPIAllocateBuffer((n ? n : 1) * (ULONG)sizeof(SPropValue), (LPVOID *)&vals)))
+		goto out;
+	memset(vals, 0, (n ? n : 1) * sizeof(SPropValue));
+	for (ULONG i = 0; i < n; i++) {
+		ULONG tag = lpPropTagArray ? lpPropTagArray->aulPropTag[i] : tags[i];
+		hr = read_one(o, tag, ulFlags, vals, &vals[i], FALSE);
+		if (hr == MAPI_E_NOT_FOUND) {
+			vals[i].ulPropTag = CHANGE_PROP_TYPE(tag, PT_ERROR);
+			vals[i].Value.err = MAPI_E_NOT_FOUND;
+			hr = S_OK;
+		}
+		if (FAILED(hr))
+			goto out;
+		if (PROP_TYPE(vals[i].ulPropTag) == PT_ERROR && PROP_TYPE(tag) != PT_ERROR)
+			warn = TRUE;
+	}
+	*lpcValues = n;
+	*lppPropArray = vals;
+	vals = NULL;
+	hr = warn ? MAPI_W_ERRORS_RETURNED : S_OK;
+out:
+	read_end(o);
+	if (vals)
+		MAPIFreeBuffer(vals);
+	free(tags);
+	return hr;
 }
 
 HRESULT local_prop_GetProps(void *This, LPSPropTagArray lpPropTagArray, ULONG ulFlags, ULONG *lpcValues,
@@ -325,10 +474,7 @@ HRESULT local_prop_GetProps(void *This, LPSPropTagArray lpPropTagArray, ULONG ul
 	LOCAL_CHECK_CALLER(This, "local_prop_GetProps");
 	local_object *o = OBJ(This);
 	local_db *db = o->logon->db;
-	ULONG *tags = NULL, n;
-	LPSPropValue vals = NULL;
 	HRESULT hr;
-	BOOL warn = FALSE;
 
 	if (!lpcValues || !lppPropArray)
 		return mapix_error(MAPI_E_INVALID_PARAMETER, "GetProps: NULL output pointer");
@@ -340,43 +486,8 @@ HRESULT local_prop_GetProps(void *This, LPSPropTagArray lpPropTagArray, ULONG ul
 	*lppPropArray = NULL;
 
 	local_db_lock(db);
-	if (FAILED(hr = local_db_begin_read(db)))
-		goto out;
-	if (lpPropTagArray) {
-		n = lpPropTagArray->cValues;
-	} else {
-		if (FAILED(hr = collect_tags(o, &tags, &n)))
-			goto out_read;
-		for (ULONG i = 0; i < n; i++)
-			tags[i] = width_for_flags(tags[i], ulFlags);
-	}
-	if (FAILED(hr = MAPIAllocateBuffer((n ? n : 1) * (ULONG)sizeof(SPropValue), (LPVOID *)&vals)))
-		goto out_read;
-	memset(vals, 0, (n ? n : 1) * sizeof(SPropValue));
-	for (ULONG i = 0; i < n; i++) {
-		ULONG tag = lpPropTagArray ? lpPropTagArray->aulPropTag[i] : tags[i];
-		hr = read_one(o, tag, ulFlags, vals, &vals[i], FALSE);
-		if (hr == MAPI_E_NOT_FOUND) {
-			vals[i].ulPropTag = CHANGE_PROP_TYPE(tag, PT_ERROR);
-			vals[i].Value.err = MAPI_E_NOT_FOUND;
-			hr = S_OK;
-		}
-		if (FAILED(hr))
-			goto out_read;
-		if (PROP_TYPE(vals[i].ulPropTag) == PT_ERROR && PROP_TYPE(tag) != PT_ERROR)
-			warn = TRUE;
-	}
-	*lpcValues = n;
-	*lppPropArray = vals;
-	vals = NULL;
-	hr = warn ? MAPI_W_ERRORS_RETURNED : S_OK;
-out_read:
-	local_db_end_read(db);
-out:
+	hr = get_props_locked(o, lpPropTagArray, ulFlags, lpcValues, lppPropArray);
 	local_db_unlock(db);
-	if (vals)
-		MAPIFreeBuffer(vals);
-	free(tags);
 	return hr;
 }
 
@@ -394,11 +505,9 @@ HRESULT local_prop_GetPropList(void *This, ULONG ulFlags, LPSPropTagArray *lppPr
 	if (ulFlags & ~MAPI_UNICODE)
 		return mapix_error(MAPI_E_UNKNOWN_FLAGS, "GetPropList: unknown flags 0x%08X", (unsigned)ulFlags);
 	local_db_lock(db);
-	hr = local_db_begin_read(db);
-	if (SUCCEEDED(hr)) {
-		hr = collect_tags(o, &tags, &n);
-		local_db_end_read(db);
-	}
+	read_begin(o);
+	hr = collect_tags(o, &tags, &n);
+	read_end(o);
 	local_db_unlock(db);
 	if (FAILED(hr))
 		return hr;
@@ -585,6 +694,9 @@ HRESULT local_prop_SaveChanges(void *This, ULONG ulFlags)
 		return mapix_error(MAPI_E_NO_ACCESS, "SaveChanges: the object was opened read-only");
 	local_db_lock(o->logon->db);
 	hr = o->ops->save(o, ulFlags);
+	/* What was kept is the stored state from before this save (a failed
+	 * save may have written and undone; reading again is always right). */
+	forget_stored(o);
 	local_db_unlock(o->logon->db);
 	if (SUCCEEDED(hr) && (ulFlags & KEEP_OPEN_READONLY))
 		o->access &= ~MAPI_MODIFY;
@@ -609,14 +721,10 @@ static HRESULT copy_props(local_object *o, LPSPropTagArray include, LPSPropTagAr
 	local_db *db = o->logon->db;
 	ULONG *tags = NULL, n = 0;
 	LPSPropValue vals = NULL;
-	HRESULT hr;
+	HRESULT hr = S_OK;
 
 	local_db_lock(db);
-	hr = local_db_begin_read(db);
-	if (FAILED(hr)) {
-		local_db_unlock(db);
-		return hr;
-	}
+	read_begin(o);
 	if (include) {
 		n = include->cValues;
 		tags = malloc((n ? n : 1) * sizeof *tags);
@@ -643,7 +751,7 @@ static HRESULT copy_props(local_object *o, LPSPropTagArray include, LPSPropTagAr
 		if (SUCCEEDED(hr) && PROP_TYPE(vals[m].ulPropTag) != PT_ERROR)
 			m++;
 	}
-	local_db_end_read(db);
+	read_end(o);
 	local_db_unlock(db);
 
 	if (SUCCEEDED(hr) && (ulFlags & MAPI_NOREPLACE) && m) {

@@ -20,6 +20,7 @@
 
 #include "core/error.h"
 #include "local-message.h"
+#include "local-propset.h"
 
 ULONG local_props_normalize_tag(ULONG tag)
 {
@@ -557,7 +558,11 @@ static HRESULT value_from_bytes(ULONG want_type, ULONG stored_tag, const BYTE *d
 			out->Value.lpszA = s;
 			return S_OK;
 		}
-		size_t need = mapix_utf8_to_utf16_buf((const char *)data, (size_t)len, NULL, 0);
+		/* A UTF-16 string has at most as many units as its UTF-8 form has
+		 * bytes, so an inline value converts in one pass into a buffer of
+		 * that size; a large one is measured first so as not to double it. */
+		size_t need = len < LOCAL_LARGE_VALUE ? (size_t)len
+		                                      : mapix_utf8_to_utf16_buf((const char *)data, (size_t)len, NULL, 0);
 		WCHAR *w;
 		if (FAILED(hr = MAPIAllocateMore((ULONG)((need + 1) * sizeof(WCHAR)), lpParent, (LPVOID *)&w)))
 			return hr;
@@ -578,39 +583,68 @@ static HRESULT value_from_bytes(ULONG want_type, ULONG stored_tag, const BYTE *d
 	return S_OK;
 }
 
-HRESULT local_props_read(local_db *db, uint64_t obj, ULONG want_tag, LPVOID lpParent, LPSPropValue out,
-                         BOOL allow_large)
+/* Fills *row from the current row of a statement returning (tag, value,
+ * size) from column `first` on. Text and blob bytes point into the
+ * statement (valid until it steps or resets). Values are taken with the
+ * getter the stored tag's type calls for, whatever SQLite type holds them,
+ * so every reader sees the same value. */
+void local_stored_from_stmt(sqlite3_stmt *st, int first, local_stored *row)
 {
-	static const char sel[] = "SELECT tag, value, size FROM props WHERE obj = ?1 AND tag BETWEEN ?2 AND ?3";
-	sqlite3_stmt *st;
+	memset(row, 0, sizeof *row);
+	row->tag = (ULONG)sqlite3_column_int64(st, first);
+	row->size = (uint64_t)sqlite3_column_int64(st, first + 2);
+	if (sqlite3_column_type(st, first + 1) == SQLITE_NULL) {
+		row->type = SQLITE_NULL;
+		return;
+	}
+	switch (PROP_TYPE(row->tag)) {
+	case PT_R4:
+	case PT_DOUBLE:
+	case PT_APPTIME:
+		row->type = SQLITE_FLOAT;
+		row->d = sqlite3_column_double(st, first + 1);
+		break;
+	case PT_I2:
+	case PT_LONG:
+	case PT_BOOLEAN:
+	case PT_ERROR:
+	case PT_I8:
+	case PT_CURRENCY:
+	case PT_SYSTIME:
+		row->type = SQLITE_INTEGER;
+		row->i = sqlite3_column_int64(st, first + 1);
+		break;
+	case PT_UNICODE:
+		row->type = SQLITE_TEXT;
+		row->p = sqlite3_column_text(st, first + 1);
+		row->n = sqlite3_column_bytes(st, first + 1);
+		break;
+	default:
+		row->type = SQLITE_BLOB;
+		row->p = sqlite3_column_blob(st, first + 1);
+		row->n = sqlite3_column_bytes(st, first + 1);
+		break;
+	}
+}
+
+HRESULT local_props_decode(local_db *db, uint64_t obj, const local_stored *row, ULONG want_tag, LPVOID lpParent,
+                           LPSPropValue out, BOOL allow_large)
+{
 	HRESULT hr;
 	ULONG want_type = PROP_TYPE(want_tag) & ~(ULONG)MV_INSTANCE;
 	ULONG norm = local_props_normalize_tag(want_tag);
+	ULONG stored = row->tag;
+	uint64_t size = row->size;
 
-	if (FAILED(hr = local_db_prepare(db, sel, &st)))
-		return hr;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)obj);
-	sqlite3_bind_int64(st, 2, PROP_TAG(0, PROP_ID(want_tag)));
-	sqlite3_bind_int64(st, 3, PROP_TAG(0xFFFF, PROP_ID(want_tag)));
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? MAPI_E_NOT_FOUND : local_db_error(db, rc, "reading a property");
-	}
-	ULONG stored = (ULONG)sqlite3_column_int64(st, 0);
-	uint64_t size = (uint64_t)sqlite3_column_int64(st, 2);
-	if (want_type != PT_UNSPECIFIED && PROP_TYPE(stored) != PROP_TYPE(norm)) {
-		sqlite3_reset(st);
+	if (want_type != PT_UNSPECIFIED && PROP_TYPE(stored) != PROP_TYPE(norm))
 		return MAPI_E_NOT_FOUND;
-	}
 	if (want_type == PT_UNSPECIFIED)
 		want_type = PROP_TYPE(stored);
 	memset(out, 0, sizeof *out);
 	out->ulPropTag = stored;
 
-	if (sqlite3_column_type(st, 1) == SQLITE_NULL) {
+	if (row->type == SQLITE_NULL) {
 		/* A chunked large value. */
-		sqlite3_reset(st);
 		if (!allow_large) {
 			out->ulPropTag = CHANGE_PROP_TYPE(stored, PT_ERROR);
 			out->Value.err = MAPI_E_NOT_ENOUGH_MEMORY;
@@ -629,65 +663,53 @@ HRESULT local_props_read(local_db *db, uint64_t obj, ULONG want_tag, LPVOID lpPa
 
 	switch (PROP_TYPE(stored)) {
 	case PT_I2:
-		out->Value.i = (short)sqlite3_column_int(st, 1);
+		out->Value.i = (short)(int)row->i;
 		break;
 	case PT_LONG:
-		out->Value.l = (LONG)sqlite3_column_int64(st, 1);
+		out->Value.l = (LONG)row->i;
 		break;
 	case PT_BOOLEAN:
-		out->Value.b = sqlite3_column_int(st, 1) ? 1 : 0;
+		out->Value.b = (int)row->i ? 1 : 0;
 		break;
 	case PT_ERROR:
-		out->Value.err = (SCODE)sqlite3_column_int64(st, 1);
+		out->Value.err = (SCODE)row->i;
 		break;
 	case PT_I8:
-		out->Value.li.QuadPart = sqlite3_column_int64(st, 1);
+		out->Value.li.QuadPart = row->i;
 		break;
 	case PT_CURRENCY:
-		out->Value.cur.int64 = sqlite3_column_int64(st, 1);
+		out->Value.cur.int64 = row->i;
 		break;
 	case PT_SYSTIME:
-		out->Value.ft = mapix_filetime_from_u64((uint64_t)sqlite3_column_int64(st, 1));
+		out->Value.ft = mapix_filetime_from_u64((uint64_t)row->i);
 		break;
 	case PT_R4:
-		out->Value.flt = (float)sqlite3_column_double(st, 1);
+		out->Value.flt = (float)row->d;
 		break;
 	case PT_DOUBLE:
-		out->Value.dbl = sqlite3_column_double(st, 1);
+		out->Value.dbl = row->d;
 		break;
 	case PT_APPTIME:
-		out->Value.at = sqlite3_column_double(st, 1);
+		out->Value.at = row->d;
 		break;
 	case PT_UNICODE:
 	case PT_BINARY:
-	case PT_SVREID: {
-		const BYTE *data = PROP_TYPE(stored) == PT_UNICODE ? sqlite3_column_text(st, 1) : sqlite3_column_blob(st, 1);
-		uint64_t len = (uint64_t)sqlite3_column_bytes(st, 1);
-		hr = value_from_bytes(want_type, stored, data, len, lpParent, out);
-		sqlite3_reset(st);
-		return hr;
-	}
-	case PT_CLSID: {
-		if (sqlite3_column_bytes(st, 1) != (int)sizeof(GUID)) {
-			sqlite3_reset(st);
+	case PT_SVREID:
+		return value_from_bytes(want_type, stored, row->p, (uint64_t)row->n, lpParent, out);
+	case PT_CLSID:
+		if (row->n != (int)sizeof(GUID))
 			return local_db_error(db, SQLITE_CORRUPT, "reading a GUID property");
-		}
-		if (FAILED(hr = MAPIAllocateMore(sizeof(GUID), lpParent, (LPVOID *)&out->Value.lpguid))) {
-			sqlite3_reset(st);
+		if (FAILED(hr = MAPIAllocateMore(sizeof(GUID), lpParent, (LPVOID *)&out->Value.lpguid)))
 			return hr;
-		}
-		memcpy(out->Value.lpguid, sqlite3_column_blob(st, 1), sizeof(GUID));
+		memcpy(out->Value.lpguid, row->p, sizeof(GUID));
 		break;
-	}
 	default: {
-		/* Wire-encoded: multi-valued types and PT_SRESTRICT. The cursor
-		 * reads from SQLite's buffer, valid until the statement resets. */
+		/* Wire-encoded: multi-valued types and PT_SRESTRICT. */
 		MAPIXWIRECURSOR cur;
-		mapix_wire_cursor_init(&cur, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+		mapix_wire_cursor_init(&cur, row->p, (size_t)row->n);
 		hr = mapix_wire_get_propval(&cur, lpParent, out);
 		if (SUCCEEDED(hr))
 			hr = mapix_wire_get_end(&cur);
-		sqlite3_reset(st);
 		if (FAILED(hr))
 			return local_db_error(db, SQLITE_CORRUPT, "decoding a stored multi-valued property");
 		if (out->ulPropTag != stored)
@@ -697,8 +719,37 @@ HRESULT local_props_read(local_db *db, uint64_t obj, ULONG want_tag, LPVOID lpPa
 		return S_OK;
 	}
 	}
-	sqlite3_reset(st);
 	return S_OK;
+}
+
+HRESULT local_props_read(local_db *db, uint64_t obj, ULONG want_tag, LPVOID lpParent, LPSPropValue out,
+                         BOOL allow_large)
+{
+	static const char sel[] = "SELECT tag, value, size FROM props WHERE obj = ?1 AND tag BETWEEN ?2 AND ?3";
+	sqlite3_stmt *st;
+	local_stored row;
+	HRESULT hr;
+
+	if (FAILED(hr = local_db_prepare(db, sel, &st)))
+		return hr;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)obj);
+	sqlite3_bind_int64(st, 2, PROP_TAG(0, PROP_ID(want_tag)));
+	sqlite3_bind_int64(st, 3, PROP_TAG(0xFFFF, PROP_ID(want_tag)));
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? MAPI_E_NOT_FOUND : local_db_error(db, rc, "reading a property");
+	}
+	local_stored_from_stmt(st, 0, &row);
+	if (row.type == SQLITE_NULL) {
+		/* Chunks are read by another statement: this one is done. */
+		sqlite3_reset(st);
+		return local_props_decode(db, obj, &row, want_tag, lpParent, out, allow_large);
+	}
+	/* The row's bytes live in the statement until it resets. */
+	hr = local_props_decode(db, obj, &row, want_tag, lpParent, out, allow_large);
+	sqlite3_reset(st);
+	return hr;
 }
 
 HRESULT local_props_list(local_db *db, uint64_t obj, ULONG **tags, ULONG *count)

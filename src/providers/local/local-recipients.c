@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "local-message.h"
+#include "local-propset.h"
 #include "local-table.h"
 
 #define MSG(This) ((local_object *)(This))
@@ -166,10 +167,12 @@ uint64_t local_recipset_size(const local_recipset *rs)
 
 HRESULT local_recips_load(local_db *db, const local_msgstate *s, local_recipset *rs)
 {
-	static const char sel[] = "SELECT rid, row_num FROM recipients WHERE mid = ?1 ORDER BY row_num";
-	uint64_t *ids = NULL;
+	/* Every recipient with its properties in one query (a recipient
+	 * without properties comes as one row with a NULL tag). */
+	static const char sel[] = "SELECT r.rid, p.tag, p.value, p.size, r.row_num FROM recipients r"
+	                          " LEFT JOIN props p ON p.obj = r.rid WHERE r.mid = ?1 ORDER BY r.row_num, r.rid, p.tag";
+	local_propgroup *g = NULL;
 	size_t n = 0;
-	sqlite3_stmt *st;
 	HRESULT hr;
 
 	if (rs->loaded)
@@ -180,34 +183,27 @@ HRESULT local_recips_load(local_db *db, const local_msgstate *s, local_recipset 
 	}
 	if (FAILED(hr = local_db_begin_read(db)))
 		return hr;
-	if (FAILED(hr = local_db_prepare(db, sel, &st)))
-		goto out;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)s->mid);
-	if (FAILED(hr = local_collect_ids(db, st, 2, &ids, &n, "listing recipients")) ||
-	    FAILED(hr = reserve(rs, (ULONG)n)))
+	if (FAILED(hr = local_propgroups_load(db, sel, s->mid, &g, &n)) || FAILED(hr = reserve(rs, (ULONG)n)))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		ULONG *tags = NULL, nt = 0;
+		const local_propset *ps = &g[i].set;
 		LPSPropValue v = NULL;
 		ULONG m = 0;
-		if (FAILED(hr = local_props_list(db, ids[2 * i], &tags, &nt)))
-			goto out;
-		hr = MAPIAllocateBuffer((nt ? nt : 1) * (ULONG)sizeof(SPropValue), (LPVOID *)&v);
-		for (ULONG j = 0; SUCCEEDED(hr) && j < nt; j++) {
-			hr = local_props_read(db, ids[2 * i], tags[j], v, &v[m], TRUE);
+		hr = MAPIAllocateBuffer((ps->n ? ps->n : 1) * (ULONG)sizeof(SPropValue), (LPVOID *)&v);
+		for (ULONG j = 0; SUCCEEDED(hr) && j < ps->n; j++) {
+			hr = local_props_decode(db, g[i].obj, &ps->rows[j], ps->rows[j].tag, v, &v[m], TRUE);
 			if (hr == MAPI_E_NOT_FOUND)
 				hr = S_OK;
 			else if (SUCCEEDED(hr))
 				m++;
 		}
-		free(tags);
 		if (FAILED(hr)) {
 			if (v)
 				MAPIFreeBuffer(v);
 			goto out;
 		}
 		local_recip *r = &rs->rows[rs->n++];
-		r->rowid = (ULONG)ids[2 * i + 1];
+		r->rowid = (ULONG)g[i].extra;
 		r->cValues = m;
 		r->props = v;
 		if (r->rowid >= rs->next_rowid)
@@ -216,7 +212,7 @@ HRESULT local_recips_load(local_db *db, const local_msgstate *s, local_recipset 
 	rs->loaded = TRUE;
 out:
 	local_db_end_read(db);
-	free(ids);
+	local_propgroups_free(g, n);
 	if (FAILED(hr))
 		local_recipset_free(rs);
 	return hr;

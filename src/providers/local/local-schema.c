@@ -19,6 +19,7 @@
  *   acl           folder permissions: ACL members and their rights
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "local-db.h"
 #include "local-schema.h"
@@ -185,22 +186,88 @@ static const char *const MIGRATIONS[] = {
 	"DROP TRIGGER props_s_importance_ins;"
 	"DROP TRIGGER props_s_importance_upd;"
 	"DROP TRIGGER props_s_importance_del;",
-	/* 3 -> 4: folder permissions (local-acl.c, docs/store.md "Folder
+	/* 3 -> 4: of the sort indexes, only the delivery time's (the order
+	 * every client opens a folder in) stays; the others are built on
+	 * demand, the first time a contents table sorts a large folder by
+	 * their column (SORT_INDEXES below, local-table-index.c). Each index
+	 * costs every message saved an entry, and an importer paid for nine
+	 * indexes that mailboxes mostly never read: in a batch of 1000 saves
+	 * they took more time than the rest of the save. The columns stay and
+	 * are kept as before, so an index can be built at any time. */
+	"DROP INDEX messages_by_submit;"
+	"DROP INDEX messages_by_importance;"
+	"DROP INDEX messages_by_subject;"
+	"DROP INDEX messages_by_nsubject;"
+	"DROP INDEX messages_by_class;"
+	"DROP INDEX messages_by_sender;"
+	"DROP INDEX messages_by_size;"
+	"DROP INDEX messages_by_modified;"
+	"DROP INDEX messages_by_flags;",
+	/* 4 -> 5: folder permissions (local-acl.c, docs/store.md "Folder
 	 * permissions"): one row per folder and ACL member. member_id is
 	 * PR_MEMBER_ID: 0 the default member, -1 the anonymous member (no
 	 * identity), others one id per identity across the mailbox. identity
 	 * is "user:NAME" or "account:NAME"; rights are PR_MEMBER_RIGHTS bits.
 	 * Existing mailboxes get no rows: every folder grants nothing to
-	 * anyone but the owner, as before. */
-	"CREATE TABLE acl("
+	 * anyone but the owner, as before. (IF NOT EXISTS: for a while this
+	 * was migration 4 on the development branch, so a mailbox made then
+	 * already has the table.) */
+	"CREATE TABLE IF NOT EXISTS acl("
 	"  fid INTEGER NOT NULL,"
 	"  member_id INTEGER NOT NULL,"
 	"  identity TEXT,"
 	"  name TEXT NOT NULL,"
 	"  rights INTEGER NOT NULL,"
 	"  PRIMARY KEY(fid, member_id)) WITHOUT ROWID;"
-	"CREATE UNIQUE INDEX acl_by_identity ON acl(identity, fid) WHERE identity IS NOT NULL;",
+	"CREATE UNIQUE INDEX IF NOT EXISTS acl_by_identity ON acl(identity, fid) WHERE identity IS NOT NULL;",
 };
+
+/* The sort indexes built on demand (schema 4), with the names and the
+ * layout schema 2 gave them: (folder, associated, column, mid), so that a
+ * contents table sorted by the column pages through one range. */
+static const struct {
+	const char *name;
+	const char *sql;
+} SORT_INDEXES[] = {
+	{"messages_by_submit", "CREATE INDEX IF NOT EXISTS messages_by_submit ON messages(fid, associated, s_submit, mid)"},
+	{"messages_by_importance",
+	 "CREATE INDEX IF NOT EXISTS messages_by_importance ON messages(fid, associated, s_importance, mid)"},
+	{"messages_by_subject", "CREATE INDEX IF NOT EXISTS messages_by_subject ON messages(fid, associated, s_subject, mid)"},
+	{"messages_by_nsubject",
+	 "CREATE INDEX IF NOT EXISTS messages_by_nsubject ON messages(fid, associated, s_nsubject, mid)"},
+	{"messages_by_class", "CREATE INDEX IF NOT EXISTS messages_by_class ON messages(fid, associated, s_class, mid)"},
+	{"messages_by_sender", "CREATE INDEX IF NOT EXISTS messages_by_sender ON messages(fid, associated, s_sender, mid)"},
+	{"messages_by_size", "CREATE INDEX IF NOT EXISTS messages_by_size ON messages(fid, associated, size, mid)"},
+	{"messages_by_modified",
+	 "CREATE INDEX IF NOT EXISTS messages_by_modified ON messages(fid, associated, modified, mid)"},
+	/* The expression must stay exactly the one local-table-sql.c sorts by. */
+	{"messages_by_flags",
+	 "CREATE INDEX IF NOT EXISTS messages_by_flags ON messages(fid, associated, (flags | (n_attach > 0) * 16), mid)"},
+};
+
+const char *local_schema_sort_index_sql(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof SORT_INDEXES / sizeof SORT_INDEXES[0]; i++)
+		if (strcmp(SORT_INDEXES[i].name, name) == 0)
+			return SORT_INDEXES[i].sql;
+	return NULL;
+}
+
+HRESULT local_schema_has_index(local_db *d, const char *name, BOOL *has)
+{
+	static const char sel[] = "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?1";
+	sqlite3_stmt *st;
+	HRESULT hr = local_db_prepare(d, sel, &st);
+	if (FAILED(hr))
+		return hr;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return local_db_error(d, rc, "looking up an index");
+	*has = rc == SQLITE_ROW;
+	return S_OK;
+}
 
 int local_schema_latest(void)
 {

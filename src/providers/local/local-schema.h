@@ -20,4 +20,11 @@ HRESULT local_schema_check(local_db *d, int *version);
  * transaction. */
 HRESULT local_schema_migrate(local_db *d, int from);
 
+/* Sort indexes built on demand (schema 4, docs/store.md "Sort keys"): the
+ * CREATE INDEX IF NOT EXISTS statement of the one named `name`, or NULL
+ * when `name` is not such an index (a permanent one, or none). */
+const char *local_schema_sort_index_sql(const char *name);
+/* Whether the mailbox has an index of that name. */
+HRESULT local_schema_has_index(local_db *d, const char *name, BOOL *has);
+
 #endif

@@ -288,25 +288,28 @@ HRESULT local_sql_register(local_db *db)
 
 /* ---- sort keys ------------------------------------------------------------------------------- */
 
-/* Properties with a column of their own in messages. */
+/* Properties with a column of their own in messages, and the index that
+ * pages through it: messages_by_delivery always exists, the others are
+ * built on demand (local_schema_sort_index_sql, local-table-index.c). */
 static const struct {
 	ULONG tag;
 	const char *col;      /* %s is the alias */
-	BOOL indexed;
+	const char *index;    /* NULL: none */
 } sort_columns[] = {
-	{PR_MESSAGE_DELIVERY_TIME, "%s.s_delivery", TRUE},
-	{PR_CLIENT_SUBMIT_TIME, "%s.s_submit", TRUE},
-	{PR_IMPORTANCE, "%s.s_importance", TRUE},
-	{PROP_TAG(PT_UNICODE, 0x0037), "%s.s_subject", TRUE},
-	{PROP_TAG(PT_UNICODE, 0x0E1D), "%s.s_nsubject", TRUE},
-	{PROP_TAG(PT_UNICODE, 0x001A), "%s.s_class", TRUE},
-	{PROP_TAG(PT_UNICODE, 0x0C1A), "%s.s_sender", TRUE},
-	{PR_MESSAGE_SIZE, "%s.size", TRUE},
-	{PROP_TAG(PT_I8, 0x0E08), "%s.size", TRUE},
-	{PR_LAST_MODIFICATION_TIME, "%s.modified", TRUE},
-	{PR_CREATION_TIME, "%s.created", FALSE},
-	{PR_MESSAGE_FLAGS, "(%s.flags | (%s.n_attach > 0) * 16)", TRUE},
-	{PROP_TAG(PT_BOOLEAN, 0x0E1B), "(%s.n_attach > 0)", FALSE},
+	{PR_MESSAGE_DELIVERY_TIME, "%s.s_delivery", "messages_by_delivery"},
+	{PR_CLIENT_SUBMIT_TIME, "%s.s_submit", "messages_by_submit"},
+	{PR_IMPORTANCE, "%s.s_importance", "messages_by_importance"},
+	{PROP_TAG(PT_UNICODE, 0x0037), "%s.s_subject", "messages_by_subject"},
+	{PROP_TAG(PT_UNICODE, 0x0E1D), "%s.s_nsubject", "messages_by_nsubject"},
+	{PROP_TAG(PT_UNICODE, 0x001A), "%s.s_class", "messages_by_class"},
+	{PROP_TAG(PT_UNICODE, 0x0C1A), "%s.s_sender", "messages_by_sender"},
+	{PR_MESSAGE_SIZE, "%s.size", "messages_by_size"},
+	{PROP_TAG(PT_I8, 0x0E08), "%s.size", "messages_by_size"},
+	{PR_LAST_MODIFICATION_TIME, "%s.modified", "messages_by_modified"},
+	{PR_CREATION_TIME, "%s.created", NULL},
+	/* The expression is the one messages_by_flags indexes (local-schema.c). */
+	{PR_MESSAGE_FLAGS, "(%s.flags | (%s.n_attach > 0) * 16)", "messages_by_flags"},
+	{PROP_TAG(PT_BOOLEAN, 0x0E1B), "(%s.n_attach > 0)", NULL},
 };
 
 static BOOL is_string(ULONG t)
@@ -314,19 +317,29 @@ static BOOL is_string(ULONG t)
 	return t == PT_STRING8 || t == PT_UNICODE;
 }
 
-HRESULT local_sort_expr(ULONG tag, const char *alias, char **expr, BOOL *indexed)
+static int sort_column(ULONG tag)
+{
+	ULONG norm = local_props_normalize_tag(tag & ~(ULONG)MV_INSTANCE);
+	for (size_t i = 0; i < sizeof sort_columns / sizeof sort_columns[0]; i++)
+		if (sort_columns[i].tag == norm)
+			return (int)i;
+	return -1;
+}
+
+const char *local_sort_index(ULONG tag)
+{
+	int i = sort_column(tag);
+	return i < 0 ? NULL : sort_columns[i].index;
+}
+
+HRESULT local_sort_expr(ULONG tag, const char *alias, char **expr)
 {
 	ULONG norm = local_props_normalize_tag(tag & ~(ULONG)MV_INSTANCE);
 	char buf[256];
-	*indexed = FALSE;
-	for (size_t i = 0; i < sizeof sort_columns / sizeof sort_columns[0]; i++) {
-		if (sort_columns[i].tag == norm) {
-			snprintf(buf, sizeof buf, sort_columns[i].col, alias, alias);
-			*indexed = sort_columns[i].indexed;
-			goto done;
-		}
-	}
-	if (is_string(PROP_TYPE(norm)))
+	int col = sort_column(tag);
+	if (col >= 0)
+		snprintf(buf, sizeof buf, sort_columns[col].col, alias, alias);
+	else if (is_string(PROP_TYPE(norm)))
 		snprintf(buf, sizeof buf,
 		         "coalesce((SELECT substr(value, 1, 255) FROM props WHERE obj = %s.mid AND tag = %u), " LOCAL_SORT_MISSING
 		         ") COLLATE MAPIX_NOCASE",
@@ -338,7 +351,6 @@ HRESULT local_sort_expr(ULONG tag, const char *alias, char **expr, BOOL *indexed
 		snprintf(buf, sizeof buf,
 		         "coalesce((SELECT value FROM props WHERE obj = %s.mid AND tag = %u), " LOCAL_SORT_MISSING ")", alias,
 		         (unsigned)norm);
-done:
 	if (!(*expr = strdup(buf)))
 		return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "SortTable: out of memory");
 	return S_OK;

@@ -239,11 +239,10 @@ static HRESULT set_sort(local_table *t, const SSortOrderSet *sort)
 		MAPIFreeBuffer(t->sort);
 	t->sort = copy;
 	for (ULONG i = 0; i < copy->cSorts; i++) {
-		BOOL indexed;
 		local_key *k = &t->keys[t->n_keys];
 		k->tag = copy->aSort[i].ulPropTag;
 		k->desc = (copy->aSort[i].ulOrder & TABLE_SORT_DESCEND) != 0;
-		if (FAILED(hr = local_sort_expr(k->tag, "m", &k->expr, &indexed)))
+		if (FAILED(hr = local_sort_expr(k->tag, "m", &k->expr)))
 			return hr;
 		t->n_keys++;
 	}
@@ -890,6 +889,7 @@ static HRESULT table_SortTable(IMAPITable *This, LPSSortOrderSet lpSortCriteria,
 	}
 	if (n_mvi > 1)
 		return mapix_error(MAPI_E_TOO_COMPLEX, "IMAPITable::SortTable: more than one MV_INSTANCE key");
+	local_table_sort_index(t, lpSortCriteria);
 	if ((hr = enter(t)) != S_OK)
 		return hr;
 	if (SUCCEEDED(hr = set_sort(t, lpSortCriteria)))

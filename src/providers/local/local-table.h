@@ -23,6 +23,7 @@
  *   local-table-notify.c      table notifications from the store's object
  *                             notifications
  *   local-table-hier.c        hierarchy tables
+ *   local-table-index.c       sort indexes built on demand (schema 4)
  *   local-search.c            search folders
  *
  * Every method takes local_db_lock for its whole duration and reads inside
@@ -98,9 +99,11 @@ HRESULT local_sql_prepare(local_db *db, const local_sql *q, sqlite3_stmt **st);
  * streams: other saves and copies compute or copy the keys themselves. */
 HRESULT local_table_sort_refresh(local_db *db, uint64_t mid);
 /* The SQL expression a contents table sorts by for tag (on alias m); for
- * strings it carries COLLATE MAPIX_NOCASE. *indexed tells whether an index
- * of the messages table serves it. malloc'd. */
-HRESULT local_sort_expr(ULONG tag, const char *alias, char **expr, BOOL *indexed);
+ * strings it carries COLLATE MAPIX_NOCASE. malloc'd. */
+HRESULT local_sort_expr(ULONG tag, const char *alias, char **expr);
+/* The index of the messages table that serves a sort on tag (when the
+ * mailbox has it: most are built on demand), or NULL. */
+const char *local_sort_index(ULONG tag);
 
 /* A restriction split between SQL and C. */
 typedef struct local_compiled {
@@ -242,6 +245,16 @@ struct local_table {
 	LPMAPIADVISESINK store_sink;
 	pthread_mutex_t advise_lock;
 };
+
+/* Folders with at least this many messages get the sort index of a
+ * table's first key built when the table is sorted (local-table-index.c);
+ * smaller ones sort well enough without. */
+#define LOCAL_SORT_INDEX_MIN_ROWS 1000
+/* Builds the index that serves the table's first sort key if the mailbox
+ * lacks it and the folder is large. Best effort, never fails: a table
+ * sorts correctly without its index, only slower. Takes the mailbox lock;
+ * call it outside the method's read transaction. */
+void local_table_sort_index(local_table *t, const SSortOrderSet *sort);
 
 /* Opens a contents table on folder fid; scope != NULL makes it the table of
  * a search folder over those folders with criteria scope_res (both copied). */

@@ -130,6 +130,16 @@ struct local_object {
 	ULONG n_changes, cap_changes;
 	void *kind_data;         /* kind-specific state (recipients, attachments ...) */
 	local_object *parent;    /* attachment: its message; embedded message: its attachment */
+	/* Read path (local-object.c). Stored values read with one query
+	 * (local-propset.h): a transacted object keeps them until it is saved
+	 * or released (an open message is a snapshot), others for one call. */
+	struct local_propset *props_cache;
+	/* Bumped (under the lock) when a read call starts and ends, so a kind
+	 * can reuse its database row within one call (local_object_call_row). */
+	ULONG read_seq;
+	ULONG row_seq;           /* read_seq when row_cache was filled */
+	BOOL read_txn;           /* the current read call began a read transaction */
+	void *row_cache;         /* the kind's row, malloc'd, freed with the object */
 };
 
 /* Every method except IUnknown's refuses a caller from another security
@@ -179,6 +189,14 @@ HRESULT local_prop_GetIDsFromNames(void *This, ULONG cPropNames, LPMAPINAMEID *l
 	.SetProps = (void *)local_prop_SetProps, .DeleteProps = (void *)local_prop_DeleteProps,              \
 	.CopyTo = (void *)local_prop_CopyTo, .CopyProps = (void *)local_prop_CopyProps,                      \
 	.GetNamesFromIDs = (void *)local_prop_GetNamesFromIDs, .GetIDsFromNames = (void *)local_prop_GetIDsFromNames
+
+/* The kind's database row for the current read call: returns the copy
+ * made earlier in this call (TRUE), or FALSE after pointing *row at a
+ * buffer of `size` bytes the caller fills and then marks with
+ * local_object_call_row_filled. NULL *row: out of memory (read it
+ * without caching). */
+BOOL local_object_call_row(local_object *o, size_t size, void **row);
+void local_object_call_row_filled(local_object *o);
 
 /* Staged changes (transacted objects). */
 HRESULT local_object_stage(local_object *o, LPSPropValue v);

@@ -17,10 +17,22 @@
  * the call that made it returns — unless the call is made from a sink,
  * on the dispatcher thread itself, which must not wait for itself.
  *
+ * TCP. A "tcp:HOST:PORT" address connects over TLS (remote-tls.c) and,
+ * after HELLO, logs on with the account name and password: the server's
+ * identity for the connection is that account, so connections are pooled
+ * per account and password (and verification settings) as well. The
+ * frames, limits and timeouts are the same as on the UNIX socket.
+ *
+ * A connection is also pooled per process: a child forked with a pooled
+ * connection would share its socket (and TLS state) with the parent, so it
+ * connects anew.
+ *
  * Failure. A lost connection, a reply that does not come within the
  * timeout, or a malformed frame marks the connection dead: every waiting
- * and later call fails with MAPI_E_NETWORK_ERROR, and the next logon makes
- * a new connection.
+ * and later call fails with MAPI_E_NETWORK_ERROR, and the next call through
+ * the logon reconnects (remote_logon_revive) with the same address,
+ * account, password and certificate checks, or the next logon makes a new
+ * connection.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -64,7 +76,10 @@ struct remote_conn {
 	remote_conn *next;          /* pool */
 	atomic_uint users;          /* logons and helpers using it */
 	int fd;
+	mapix_proto_io io;          /* fd, and the TLS session over TCP */
+	remote_tls tls;
 	char *address;
+	char *user, *password, *ca_file, *pin; /* TCP logon (NULL: none) */
 	mapix_context ctx;
 	int timeout_ms;
 	pid_t pid;                  /* the process that connected (a forked child connects anew) */
@@ -143,13 +158,13 @@ static void *reader_main(void *arg)
 	for (;;) {
 		BYTE hdr[MAPIX_PROTO_HEADER_SIZE];
 		mapix_proto_header h;
-		if (FAILED(mapix_proto_read_full(c->fd, hdr, 1, -1, NULL)) ||
-		    FAILED(mapix_proto_read_full(c->fd, hdr + 1, sizeof hdr - 1, c->timeout_ms, NULL)) ||
+		if (FAILED(mapix_proto_io_read_full(&c->io, hdr, 1, -1, NULL)) ||
+		    FAILED(mapix_proto_io_read_full(&c->io, hdr + 1, sizeof hdr - 1, c->timeout_ms, NULL)) ||
 		    FAILED(mapix_proto_header_decode(hdr, c->max_frame, &h)) ||
 		    (h.kind != MAPIX_PROTO_REPLY && h.kind != MAPIX_PROTO_EVENT))
 			break;
 		BYTE *payload = malloc(h.length ? h.length : 1);
-		if (!payload || (h.length && FAILED(mapix_proto_read_full(c->fd, payload, h.length, c->timeout_ms, NULL)))) {
+		if (!payload || (h.length && FAILED(mapix_proto_io_read_full(&c->io, payload, h.length, c->timeout_ms, NULL)))) {
 			free(payload);
 			break;
 		}
@@ -412,11 +427,8 @@ void remote_conn_release_handle(remote_conn *c, uint32_t handle)
 	pthread_mutex_lock(&c->wlock);
 	if (c->n_released + 1 >= REMOTE_RELEASE_BATCH) {
 		/* This one goes now, with those waiting. */
-		if (FAILED(mapix_proto_write_frames(c->fd, c->released.pb, c->released.cb, MAPIX_PROTO_ONEWAY, 0, b.pb, b.cb,
-		                                    c->timeout_ms)))
+		if (FAILED(send_after_releases(c, MAPIX_PROTO_ONEWAY, 0, b.pb, b.cb)))
 			mark_dead(c);
-		mapix_wire_buf_reset(&c->released);
-		c->n_released = 0;
 	} else {
 		mapix_proto_header_encode(hdr, MAPIX_PROTO_ONEWAY, 0, (uint32_t)b.cb);
 		if (SUCCEEDED(mapix_wire_put_bytes(&c->released, hdr, sizeof hdr)) &&
@@ -430,10 +442,11 @@ void remote_conn_release_handle(remote_conn *c, uint32_t handle)
 	mapix_error_clear();
 }
 
-/* Sends a frame after the deferred releases (wlock held). */
+/* Sends a frame after the deferred releases (wlock held): one sendmsg on
+ * a UNIX socket, one TLS record over TCP as far as they fit. */
 static HRESULT send_after_releases(remote_conn *c, uint16_t kind, uint32_t id, const void *pb, size_t cb)
 {
-	HRESULT hr = mapix_proto_write_frames(c->fd, c->released.pb, c->released.cb, kind, id, pb, cb, c->timeout_ms);
+	HRESULT hr = mapix_proto_io_write_frames(&c->io, c->released.pb, c->released.cb, kind, id, pb, cb, c->timeout_ms);
 	mapix_wire_buf_reset(&c->released);
 	c->n_released = 0;
 	return hr;
@@ -562,31 +575,105 @@ static HRESULT hello(remote_conn *c)
 	return hr;
 }
 
-static HRESULT conn_open(const char *address, const mapix_context *ctx, remote_conn **out)
+/* The password logon of a TCP connection (after HELLO). */
+static HRESULT logon_password(remote_conn *c)
 {
-	struct sockaddr_un addr;
+	rcall call;
+	rc_begin(&call, c, MAPIX_PROTO_CONN_HANDLE, MPX_OP_LOGON_PASSWORD);
+	RC_PUT(&call, mapix_proto_put_logon(&call.req, c->user, c->password));
+	HRESULT hr = rc_run(&call, "mapixd logon");
+	if (SUCCEEDED(hr)) {
+		mapix_proto_arena a = {0};
+		char *ident;
+		BYTE admin;
+		if (FAILED(mapix_proto_get_str(&call.out, &a, &ident)) || FAILED(mapix_wire_get_u8(&call.out, &admin)))
+			hr = rc_bad_reply(&call, "mapixd logon");
+		mapix_proto_arena_free(&a);
+	}
+	/* The request held the password: wipe it before the buffer goes. */
+	if (call.req.pb)
+		explicit_bzero(call.req.pb, call.req.cb);
+	rc_end(&call);
+	return hr;
+}
+
+static char *dup_opt(const char *s)
+{
+	return s && *s ? strdup(s) : NULL;
+}
+
+static BOOL same_opt(const char *a, const char *b)
+{
+	if (a && !*a)
+		a = NULL;
+	if (b && !*b)
+		b = NULL;
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static HRESULT conn_open(const remote_target *t, const char *address, const mapix_context *ctx, remote_conn **out)
+{
+	remote_address ra;
+	int fd = -1;
+	remote_tls tls = {NULL, NULL};
 	*out = NULL;
-	memset(&addr, 0, sizeof addr);
-	addr.sun_family = AF_UNIX;
-	if (strlen(address) >= sizeof addr.sun_path)
-		return mapix_error(MAPI_E_INVALID_PARAMETER, "mapixd address %s is too long", address);
-	strcpy(addr.sun_path, address);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd at %s: socket: %s", address, strerror(errno));
-	if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-		int e = errno;
-		close(fd);
-		return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd at %s cannot be reached: %s", address, strerror(e));
+	if (!remote_address_parse(address, &ra))
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "mapixd address %s is not a socket path, tcp:HOST:PORT or "
+		                                             "HOST:PORT",
+		                   address);
+	if (ra.tcp) {
+		/* No password, no logon: say so before connecting. */
+		if (!t->user || !*t->user || !t->password || !*t->password)
+			return mapix_error(MAPI_E_LOGON_FAILED, "mapixd at %s: a TCP server needs an account name and password "
+			                                        "(PR_MAPIX_REMOTE_USER, PR_MAPIX_REMOTE_PASSWORD)",
+			                   address);
+		/* What the server would refuse as malformed (ending the
+		 * connection) is refused here with a clear reason. */
+		if (strlen(t->password) > MAPIX_PROTO_MAX_PASSWORD)
+			return mapix_error(MAPI_E_INVALID_PARAMETER, "mapixd at %s: the password is longer than %u bytes", address,
+			                   (unsigned)MAPIX_PROTO_MAX_PASSWORD);
+		size_t n = strlen(t->user);
+		if (n > 64 || t->user[0] == '.' || t->user[0] == '-' ||
+		    strspn(t->user, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
+			return mapix_error(MAPI_E_INVALID_PARAMETER, "mapixd at %s: \"%s\" is not an account name", address,
+			                   t->user);
+		HRESULT hr = remote_tls_connect(address, &ra, t, timeout_ms(), &fd, &tls);
+		if (FAILED(hr))
+			return hr;
+	} else {
+		struct sockaddr_un addr;
+		memset(&addr, 0, sizeof addr);
+		addr.sun_family = AF_UNIX;
+		if (strlen(ra.path) >= sizeof addr.sun_path)
+			return mapix_error(MAPI_E_INVALID_PARAMETER, "mapixd address %s is too long", address);
+		strcpy(addr.sun_path, ra.path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd at %s: socket: %s", address, strerror(errno));
+		if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+			int e = errno;
+			close(fd);
+			return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd at %s cannot be reached: %s", address, strerror(e));
+		}
 	}
 	remote_conn *c = calloc(1, sizeof *c);
 	if (!c || !(c->address = strdup(address))) {
 		free(c);
+		remote_tls_close(&tls);
 		close(fd);
 		return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "mapixd: out of memory");
 	}
 	c->fd = fd;
 	c->pid = getpid();
+	c->io.fd = fd;
+	c->io.tls = tls.session;
+	c->tls = tls;
+	if (ra.tcp) {
+		c->user = dup_opt(t->user);
+		c->password = dup_opt(t->password);
+		c->ca_file = dup_opt(t->ca_file);
+		c->pin = dup_opt(t->pin);
+	}
 	c->ctx = *ctx;
 	c->timeout_ms = timeout_ms();
 	c->max_frame = MAPIX_PROTO_DEFAULT_MAX_FRAME; /* until HELLO tells */
@@ -595,11 +682,12 @@ static HRESULT conn_open(const char *address, const mapix_context *ctx, remote_c
 	pthread_cond_init(&c->cond, NULL);
 	pthread_mutex_init(&c->wlock, NULL);
 	mapix_wire_buf_init(&c->released);
-	if (pthread_create(&c->reader, NULL, reader_main, c) != 0) {
-		close(fd);
-		free(c->address);
-		free(c);
-		return mapix_error(MAPI_E_NOT_ENOUGH_RESOURCES, "mapixd: cannot start the connection's reader thread");
+	if ((ra.tcp && (!c->user || !c->password)) || pthread_create(&c->reader, NULL, reader_main, c) != 0) {
+		HRESULT hr = ra.tcp && (!c->user || !c->password)
+		                 ? mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "mapixd: out of memory")
+		                 : mapix_error(MAPI_E_NOT_ENOUGH_RESOURCES, "mapixd: cannot start the connection's reader thread");
+		conn_free(c);
+		return hr;
 	}
 	HRESULT hr = hello(c);
 	if (FAILED(hr)) {
@@ -608,15 +696,43 @@ static HRESULT conn_open(const char *address, const mapix_context *ctx, remote_c
 		remote_conn_unref(c);
 		return mapix_error(hr == MAPI_E_VERSION ? hr : MAPI_E_NETWORK_ERROR, "%s", why);
 	}
+	if (ra.tcp && FAILED(hr = logon_password(c))) {
+		/* MAPI_E_LOGON_FAILED (wrong password, locked out) stays what it
+		 * is; a broken connection is a network error. */
+		char why[512];
+		snprintf(why, sizeof why, "%s", MAPIXGetLastErrorText());
+		remote_conn_unref(c);
+		return mapix_error(hr, "%s", why);
+	}
 	*out = c;
 	return S_OK;
 }
 
 HRESULT remote_conn_get(const char *address, remote_conn **out)
 {
+	remote_target t;
+	memset(&t, 0, sizeof t);
+	t.address = address;
+	return remote_conn_get_target(&t, out);
+}
+
+/* Whether pooled connection c serves target t in context ctx. */
+static BOOL conn_matches(remote_conn *c, const remote_target *t, const char *address, const mapix_context *ctx)
+{
+	if (strcmp(c->address, address) != 0 || !mapix_context_equal(&c->ctx, ctx) || c->pid != getpid())
+		return FALSE;
+	if (!c->io.tls)
+		return TRUE;
+	return same_opt(c->user, t->user) && same_opt(c->password, t->password) && same_opt(c->ca_file, t->ca_file) &&
+	       same_opt(c->pin, t->pin);
+}
+
+HRESULT remote_conn_get_target(const remote_target *t, remote_conn **out)
+{
 	mapix_context ctx;
 	HRESULT hr;
 	*out = NULL;
+	const char *address = t->address;
 	if (!address || !*address)
 		address = MAPIX_DEFAULT_SERVER_SOCKET;
 	if (strncmp(address, "unix:", 5) == 0)
@@ -625,8 +741,7 @@ HRESULT remote_conn_get(const char *address, remote_conn **out)
 		return hr;
 	pthread_mutex_lock(&pool_lock);
 	for (remote_conn *c = pool; c; c = c->next)
-		if (strcmp(c->address, address) == 0 && mapix_context_equal(&c->ctx, &ctx) && c->pid == getpid() &&
-		    remote_conn_alive(c)) {
+		if (conn_matches(c, t, address, &ctx) && remote_conn_alive(c)) {
 			atomic_fetch_add(&c->users, 1);
 			pthread_mutex_unlock(&pool_lock);
 			*out = c;
@@ -634,7 +749,7 @@ HRESULT remote_conn_get(const char *address, remote_conn **out)
 		}
 	pthread_mutex_unlock(&pool_lock);
 	remote_conn *c;
-	if (FAILED(hr = conn_open(address, &ctx, &c)))
+	if (FAILED(hr = conn_open(t, address, &ctx, &c)))
 		return hr;
 	pthread_mutex_lock(&pool_lock);
 	c->next = pool;
@@ -642,6 +757,15 @@ HRESULT remote_conn_get(const char *address, remote_conn **out)
 	pthread_mutex_unlock(&pool_lock);
 	*out = c;
 	return S_OK;
+}
+
+void remote_conn_target(remote_conn *c, remote_target *out)
+{
+	out->address = c->address;
+	out->user = c->user;
+	out->password = c->password;
+	out->ca_file = c->ca_file;
+	out->pin = c->pin;
 }
 
 void remote_conn_ref(remote_conn *c)
@@ -663,12 +787,19 @@ static void conn_free(remote_conn *c)
 		IMAPISupport_Release(a->support);
 		free(a);
 	}
+	remote_tls_close(&c->tls);
 	close(c->fd);
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->cond);
 	pthread_mutex_destroy(&c->wlock);
 	mapix_wire_buf_free(&c->released);
 	free(c->address);
+	free(c->user);
+	if (c->password)
+		explicit_bzero(c->password, strlen(c->password));
+	free(c->password);
+	free(c->ca_file);
+	free(c->pin);
 	free(c);
 }
 

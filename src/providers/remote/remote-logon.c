@@ -182,7 +182,12 @@ HRESULT remote_logon_revive(remote_logon *l, const char *fn)
 		hr = mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "%s: out of memory", fn);
 		goto out;
 	}
-	if (FAILED(hr = remote_conn_get(remote_conn_address(old), &nc))) {
+	/* Over TCP the new connection logs on with the account, password and
+	 * certificate checks of the lost one (it stays referenced meanwhile). */
+	remote_target target;
+	memset(&target, 0, sizeof target);
+	remote_conn_target(old, &target);
+	if (FAILED(hr = remote_conn_get_target(&target, &nc))) {
 		free(r);
 		goto out;
 	}
@@ -399,14 +404,40 @@ static HRESULT prov_Shutdown(IMSProvider *This, ULONG *lpulFlags)
 	return S_OK;
 }
 
-/* Server address and mailbox (caller frees) from the profile section. */
-static HRESULT read_section(LPMAPISUP sup, char **server, char **mailbox, BOOL *create)
+/* What the profile section says (strings are the caller's to free). */
+typedef struct section_values {
+	char *server, *mailbox, *user, *password, *ca_file, *pin;
+	BOOL create;
+} section_values;
+
+static void section_free(section_values *v)
+{
+	free(v->server);
+	free(v->mailbox);
+	free(v->user);
+	if (v->password)
+		explicit_bzero(v->password, strlen(v->password));
+	free(v->password);
+	free(v->ca_file);
+	free(v->pin);
+	memset(v, 0, sizeof *v);
+}
+
+/* Takes the first value of a string property (8-bit, UTF-8, as the
+ * server address and mailbox are read). */
+static void take_string(const SPropValue *v, ULONG tag, char **slot)
+{
+	if (!*slot && v->ulPropTag == tag && v->Value.lpszA)
+		*slot = strdup(v->Value.lpszA);
+}
+
+/* Server address, mailbox and TCP logon from the profile section. */
+static HRESULT read_section(LPMAPISUP sup, section_values *out)
 {
 	LPPROFSECT sect = NULL;
 	LPSPropValue vals = NULL;
 	ULONG n = 0;
-	*server = *mailbox = NULL;
-	*create = FALSE;
+	memset(out, 0, sizeof *out);
 	HRESULT hr = IMAPISupport_OpenProfileSection(sup, NULL, 0, &sect);
 	if (FAILED(hr))
 		return hr;
@@ -415,12 +446,16 @@ static HRESULT read_section(LPMAPISUP sup, char **server, char **mailbox, BOOL *
 	if (FAILED(hr))
 		return hr;
 	for (ULONG i = 0; i < n; i++) {
-		if (vals[i].ulPropTag == PR_MAPIX_REMOTE_SERVER_A && vals[i].Value.lpszA && !*server)
-			*server = strdup(vals[i].Value.lpszA);
-		else if (vals[i].ulPropTag == PR_MAPIX_REMOTE_MAILBOX_A && vals[i].Value.lpszA && !*mailbox)
-			*mailbox = strdup(vals[i].Value.lpszA);
+		if (vals[i].ulPropTag == PR_MAPIX_REMOTE_SERVER_A && vals[i].Value.lpszA && !out->server)
+			out->server = strdup(vals[i].Value.lpszA);
+		else if (vals[i].ulPropTag == PR_MAPIX_REMOTE_MAILBOX_A && vals[i].Value.lpszA && !out->mailbox)
+			out->mailbox = strdup(vals[i].Value.lpszA);
 		else if (vals[i].ulPropTag == PR_MAPIX_STORE_CREATE)
-			*create = vals[i].Value.b != 0;
+			out->create = vals[i].Value.b != 0;
+		take_string(&vals[i], PR_MAPIX_REMOTE_USER_A, &out->user);
+		take_string(&vals[i], PR_MAPIX_REMOTE_PASSWORD_A, &out->password);
+		take_string(&vals[i], PR_MAPIX_REMOTE_CA_FILE_A, &out->ca_file);
+		take_string(&vals[i], PR_MAPIX_REMOTE_PINNED_KEY_A, &out->pin);
 	}
 	MAPIFreeBuffer(vals);
 	return S_OK;
@@ -431,10 +466,10 @@ static HRESULT prov_Logon(IMSProvider *This, LPMAPISUP lpMAPISup, ULONG_PTR ulUI
                           ULONG *lpcbSpoolSecurity, LPBYTE *lppbSpoolSecurity, LPMAPIERROR *lppMAPIError,
                           LPMSLOGON *lppMSLogon, LPMDB *lppMDB)
 {
-	char *server = NULL, *mailbox = NULL;
-	BOOL create = FALSE;
+	section_values sv;
 	remote_conn *conn = NULL;
 	HRESULT hr;
+	memset(&sv, 0, sizeof sv);
 	(void)This, (void)ulUIParam, (void)lpszProfileName;
 	if (lpcbSpoolSecurity)
 		*lpcbSpoolSecurity = 0;
@@ -449,22 +484,22 @@ static HRESULT prov_Logon(IMSProvider *This, LPMAPISUP lpMAPISup, ULONG_PTR ulUI
 	if (lpInterface && !IsEqualIID(lpInterface, &IID_IMsgStore) && !IsEqualIID(lpInterface, &IID_IMAPIProp) &&
 	    !IsEqualIID(lpInterface, &IID_IUnknown))
 		return mapix_error(MAPI_E_INTERFACE_NOT_SUPPORTED, "IMSProvider::Logon: the store has no such interface");
-	if (FAILED(hr = read_section(lpMAPISup, &server, &mailbox, &create)))
+	if (FAILED(hr = read_section(lpMAPISup, &sv)))
 		goto out;
-	if (create)
+	if (sv.create)
 		ulFlags |= MAPIX_STORE_CREATE;
-	if (FAILED(hr = remote_conn_get(server, &conn)))
+	remote_target t = {sv.server, sv.user, sv.password, sv.ca_file, sv.pin};
+	if (FAILED(hr = remote_conn_get_target(&t, &conn)))
 		goto out;
 	/* With an entry ID, that mailbox (CreateStoreEntryID); otherwise the
 	 * profile's. */
-	hr = logon(conn, lpMAPISup, mailbox, cbEntryID, cbEntryID ? lpEntryID : NULL, ulFlags, lppMSLogon, lppMDB);
+	hr = logon(conn, lpMAPISup, sv.mailbox, cbEntryID, cbEntryID ? lpEntryID : NULL, ulFlags, lppMSLogon, lppMDB);
 	remote_conn_unref(conn);
 out:
 	if (FAILED(hr) && lppMAPIError &&
 	    FAILED(mapix_error_to_mapierror(hr, ulFlags & MAPI_UNICODE, "mapix remote store", lppMAPIError)))
 		*lppMAPIError = NULL;
-	free(server);
-	free(mailbox);
+	section_free(&sv);
 	return hr;
 }
 
@@ -533,24 +568,29 @@ HRESULT remote_MSProviderInit(HINSTANCE hInstance, LPMALLOC lpMalloc, LPALLOCATE
 
 /* The provider path with a standalone support object, as a profile would
  * drive it. */
-static HRESULT open_via_provider(LPCSTR lpszServer, LPCSTR lpszMailbox, ULONG cbEntryID, LPENTRYID lpEntryID,
+static HRESULT open_via_provider(const remote_target *t, LPCSTR lpszMailbox, ULONG cbEntryID, LPENTRYID lpEntryID,
                                  ULONG ulFlags, LPMDB *lppMDB)
 {
-	SPropValue section[3];
+	SPropValue section[8];
 	ULONG n = 0;
 	LPMAPISUP sup = NULL;
 	LPMSPROVIDER prov = NULL;
 	LPMSLOGON mslogon = NULL;
 	ULONG spi = 0;
 	memset(section, 0, sizeof section);
-	if (lpszServer) {
-		section[n].ulPropTag = PR_MAPIX_REMOTE_SERVER_A;
-		section[n++].Value.lpszA = (LPSTR)lpszServer;
-	}
-	if (lpszMailbox) {
-		section[n].ulPropTag = PR_MAPIX_REMOTE_MAILBOX_A;
-		section[n++].Value.lpszA = (LPSTR)lpszMailbox;
-	}
+	const struct {
+		ULONG tag;
+		const char *value;
+	} strings[] = {
+		{PR_MAPIX_REMOTE_SERVER_A, t->address},   {PR_MAPIX_REMOTE_MAILBOX_A, lpszMailbox},
+		{PR_MAPIX_REMOTE_USER_A, t->user},         {PR_MAPIX_REMOTE_PASSWORD_A, t->password},
+		{PR_MAPIX_REMOTE_CA_FILE_A, t->ca_file},   {PR_MAPIX_REMOTE_PINNED_KEY_A, t->pin},
+	};
+	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
+		if (strings[i].value) {
+			section[n].ulPropTag = strings[i].tag;
+			section[n++].Value.lpszA = (LPSTR)strings[i].value;
+		}
 	HRESULT hr = mapix_support_standalone_new(n, section, &sup);
 	if (FAILED(hr))
 		return hr;
@@ -575,7 +615,31 @@ STDAPI MAPIXOpenRemoteStore(LPCSTR lpszServer, LPCSTR lpszMailbox, ULONG ulFlags
 	if (ulFlags & ~(ULONG)OPEN_FLAGS)
 		return mapix_error(MAPI_E_UNKNOWN_FLAGS, "MAPIXOpenRemoteStore: unknown flags 0x%08X",
 		                   (unsigned)(ulFlags & ~(ULONG)OPEN_FLAGS));
-	return open_via_provider(lpszServer, lpszMailbox, 0, NULL, ulFlags, lppMDB);
+	remote_target t = {lpszServer, NULL, NULL, NULL, NULL};
+	return open_via_provider(&t, lpszMailbox, 0, NULL, ulFlags, lppMDB);
+}
+
+STDAPI MAPIXOpenRemoteStoreTLS(LPCSTR lpszServer, const MAPIXREMOTETLS *lpTLS, LPCSTR lpszMailbox, ULONG ulFlags,
+                               LPMDB *lppMDB)
+{
+	if (!lppMDB)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "MAPIXOpenRemoteStoreTLS: NULL result pointer");
+	*lppMDB = NULL;
+	if (lpTLS && lpTLS->ulVersion != MAPIX_REMOTE_TLS_VERSION)
+		return mapix_error(MAPI_E_VERSION, "MAPIXOpenRemoteStoreTLS: MAPIXREMOTETLS version %u, this library "
+		                                   "knows %u",
+		                   (unsigned)lpTLS->ulVersion, (unsigned)MAPIX_REMOTE_TLS_VERSION);
+	if (ulFlags & ~(ULONG)OPEN_FLAGS)
+		return mapix_error(MAPI_E_UNKNOWN_FLAGS, "MAPIXOpenRemoteStoreTLS: unknown flags 0x%08X",
+		                   (unsigned)(ulFlags & ~(ULONG)OPEN_FLAGS));
+	remote_target t = {lpszServer, NULL, NULL, NULL, NULL};
+	if (lpTLS) {
+		t.user = lpTLS->lpszUser;
+		t.password = lpTLS->lpszPassword;
+		t.ca_file = lpTLS->lpszCAFile;
+		t.pin = lpTLS->lpszPinnedKey;
+	}
+	return open_via_provider(&t, lpszMailbox, 0, NULL, ulFlags, lppMDB);
 }
 
 STDAPI MAPIXOpenRemoteStoreEntryID(LPCSTR lpszServer, ULONG cbEntryID, LPENTRYID lpEntryID, ULONG ulFlags,
@@ -589,7 +653,8 @@ STDAPI MAPIXOpenRemoteStoreEntryID(LPCSTR lpszServer, ULONG cbEntryID, LPENTRYID
 	if (ulFlags & ~(ULONG)(OPEN_FLAGS & ~MAPIX_STORE_CREATE))
 		return mapix_error(MAPI_E_UNKNOWN_FLAGS, "MAPIXOpenRemoteStoreEntryID: unknown flags 0x%08X",
 		                   (unsigned)ulFlags);
-	return open_via_provider(lpszServer, NULL, cbEntryID, lpEntryID, ulFlags, lppMDB);
+	remote_target t = {lpszServer, NULL, NULL, NULL, NULL};
+	return open_via_provider(&t, NULL, cbEntryID, lpEntryID, ulFlags, lppMDB);
 }
 
 STDAPI MAPIXMailboxLogon(LPCSTR lpszServer, LPMDB lpMDB, LPCSTR lpszMailbox, ULONG ulOpenStoreFlags, ULONG ulFlags,
@@ -609,16 +674,22 @@ STDAPI MAPIXMailboxLogon(LPCSTR lpszServer, LPMDB lpMDB, LPCSTR lpszMailbox, ULO
 			return hr;
 		hr = IExchangeManageStore_CreateStoreEntryID(ems, NULL, (LPSTR)lpszMailbox, ulOpenStoreFlags, &cb, &eid);
 		IExchangeManageStore_Release(ems);
-		if (SUCCEEDED(hr))
-			hr = open_via_provider(remote_conn_address(((remote_obj *)lpMDB)->logon->conn), NULL, cb, eid, ulFlags,
-			                       lppMailbox);
+		if (SUCCEEDED(hr)) {
+			/* The same server as the same identity (a TCP store's logon too). */
+			remote_target t;
+			remote_conn_target(((remote_obj *)lpMDB)->logon->conn, &t);
+			hr = open_via_provider(&t, NULL, cb, eid, ulFlags, lppMailbox);
+		}
 	} else {
 		remote_conn *conn;
 		if (FAILED(hr = remote_conn_get(lpszServer, &conn)))
 			return hr;
 		hr = remote_create_store_entryid(conn, MAPIX_PROTO_CONN_HANDLE, NULL, lpszMailbox, ulOpenStoreFlags, &cb, &eid);
-		if (SUCCEEDED(hr))
-			hr = open_via_provider(remote_conn_address(conn), NULL, cb, eid, ulFlags, lppMailbox);
+		if (SUCCEEDED(hr)) {
+			remote_target t;
+			remote_conn_target(conn, &t);
+			hr = open_via_provider(&t, NULL, cb, eid, ulFlags, lppMailbox);
+		}
 		remote_conn_unref(conn);
 	}
 	if (eid)

@@ -273,6 +273,18 @@ HRESULT remote_prop_OpenProperty(void *This, ULONG ulPropTag, LPCIID lpiid, ULON
 		return remote_acl_open(OBJ(This), lpiid, ulFlags, lppUnk);
 	}
 	rcall c;
+	if (ulPropTag == PR_MAPIX_DIRECTORY_TABLE && OBJ(This)->kind == MPX_OBJ_STORE) {
+		/* The server's directory: an operation of the connection. */
+		if (!lpiid || !IsEqualIID(lpiid, &IID_IMAPITable))
+			return mapix_error(MAPI_E_INTERFACE_NOT_SUPPORTED, "OpenProperty: the directory is an IMAPITable");
+		rc_begin(&c, OBJ(This)->logon->conn, MAPIX_PROTO_CONN_HANDLE, MPX_OP_DIRECTORY_TABLE);
+		RC_PUT(&c, mapix_wire_put_u32(&c.req, ulFlags & MAPI_UNICODE));
+		HRESULT hr = rc_run(&c, "GetDirectoryTable");
+		if (SUCCEEDED(hr))
+			hr = remote_obj_from_reply(&c, OBJ(This)->logon, &IID_IMAPITable, lppUnk);
+		rc_end(&c);
+		return hr;
+	}
 	RC_OBJ(&c, This, MPX_OP_OPENPROPERTY);
 	RC_PUT(&c, mapix_wire_put_u32(&c.req, ulPropTag));
 	RC_PUT(&c, mapix_proto_put_guid(&c.req, lpiid));

@@ -6,6 +6,7 @@
  *
  *   remote-conn.c     connections: one per server and security context, a
  *                     reader thread, calls with timeouts, pushed events
+ *   remote-tls.c      TCP addresses, TLS and the server's verification
  *   remote-logon.c    IMSProvider, IMSLogon, MAPIXOpenRemoteStore & co.
  *   remote-object.c   the proxy object and its IMAPIProp (every kind)
  *   remote-store.c    IMsgStore, IExchangeManageStore, the change journal
@@ -28,6 +29,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include <gnutls/gnutls.h>
+
 #include <mapix/edkmdb.h>
 #include <mapix/mapispi.h>
 #include <mapix/mapiutil.h>
@@ -45,12 +48,48 @@ typedef struct remote_conn remote_conn;
 typedef struct remote_logon remote_logon;
 typedef struct remote_obj remote_obj;
 
+/* ---- remote-tls.c ------------------------------------------------------------------- */
+
+/* A server address: a UNIX socket path, or a TCP host and port. */
+typedef struct remote_address {
+	BOOL tcp;
+	char path[108];
+	char host[256];
+	char port[8];
+} remote_address;
+
+/* "unix:PATH", a plain path, "tcp:HOST:PORT", "HOST:PORT", "[V6]:PORT".
+ * FALSE when it is none of these. */
+BOOL remote_address_parse(const char *address, remote_address *out);
+
+/* Where to connect and, for TCP, as whom and how the server is verified. */
+typedef struct remote_target {
+	const char *address;  /* NULL: MAPIX_DEFAULT_SERVER_SOCKET */
+	const char *user, *password, *ca_file, *pin;
+} remote_target;
+
+typedef struct remote_tls {
+	gnutls_session_t session;
+	gnutls_certificate_credentials_t creds;
+} remote_tls;
+
+/* Connects to a TCP address and runs the TLS handshake with the server's
+ * verification (see the file's comment for the errors). */
+HRESULT remote_tls_connect(const char *address, const remote_address *ra, const remote_target *tg, int timeout_ms,
+                           int *fd_out, remote_tls *out);
+void remote_tls_close(remote_tls *t);
+
 /* ---- remote-conn.c ------------------------------------------------------------------ */
 
 /* A connection to mapixd for the calling thread's security context: an
  * existing live one is shared, otherwise a new one is made (HELLO done).
  * MAPI_E_NETWORK_ERROR when the server cannot be reached. */
 HRESULT remote_conn_get(const char *address, remote_conn **out);
+/* The same with a TCP logon (HELLO, then the password logon). Pooled per
+ * (address, context, account, password, verification). */
+HRESULT remote_conn_get_target(const remote_target *t, remote_conn **out);
+/* The target c was made for (its strings live as long as c). */
+void remote_conn_target(remote_conn *c, remote_target *out);
 void remote_conn_ref(remote_conn *c);
 void remote_conn_unref(remote_conn *c);
 BOOL remote_conn_alive(remote_conn *c);
