@@ -65,6 +65,8 @@ static BOOL mapixd_can_connect(const char *sock)
 	return ok;
 }
 
+static void mapixd_relaunch(mapixd *s);
+
 /* Starts mapixd; `extra` is appended to the configuration (sections). */
 static void mapixd_start(mapixd *s, const char *extra)
 {
@@ -89,6 +91,13 @@ static void mapixd_start(mapixd *s, const char *extra)
 	        s->sock, s->data, pw ? pw->pw_name : "root", s->audit, extra ? extra : "");
 	fclose(f);
 	mapixd_running = s;
+	mapixd_relaunch(s);
+}
+
+/* Starts the server of `s` again (after a kill) on the same configuration
+ * and data, and waits for its socket. */
+static void mapixd_relaunch(mapixd *s)
+{
 	s->pid = fork();
 	assert_true(s->pid >= 0);
 	if (s->pid == 0) {

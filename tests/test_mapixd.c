@@ -11,8 +11,10 @@
  * access by entry ID (CreateStoreEntryID, GetMailboxTable, the owner's
  * default folders and entry IDs resolving for a service), pushed
  * notifications across connections, MAPI_E_NETWORK_ERROR for an
- * unreachable or killed server, limits, and hostile clients losing only
- * their own connection.
+ * unreachable or killed server, reconnecting with the advises re-sent,
+ * limits, and hostile clients losing only their own connection (garbage,
+ * oversized or stalled frames, a client killed mid-request, a client that
+ * stops reading while events pile up for it).
  *
  * Identity tests need root (to impersonate "nobody" and "daemon"); they
  * skip otherwise.
@@ -639,7 +641,7 @@ static ULONG ns_OnNotify(IMAPIAdviseSink *This, ULONG cNotif, LPNOTIFICATION n)
 	for (ULONG i = 0; i < cNotif; i++) {
 		if (n[i].ulEventType == fnevNewMail)
 			atomic_fetch_add(&s->newmail, 1);
-		if (n[i].ulEventType == fnevObjectCreated)
+		if (n[i].ulEventType == fnevObjectCreated || n[i].ulEventType == fnevTableModified)
 			atomic_fetch_add(&s->created, 1);
 	}
 	return 0;
@@ -731,6 +733,74 @@ static void test_lost_connection(void **state)
 	assert_int_equal(row_count(inbox), 0);
 	IMAPIFolder_Release(inbox);
 	IMsgStore_Release(mdb);
+	server_stop(&s);
+}
+
+/* A client whose server is killed and restarted under it: the call in
+ * flight fails with MAPI_E_NETWORK_ERROR, the next call through the store
+ * reconnects, and the advises it had (on the store and on a contents
+ * table) deliver again when another client writes. */
+static void wait_count(atomic_int *v, int want)
+{
+	for (int i = 0; i < 500 && atomic_load(v) < want; i++)
+		usleep(10000);
+}
+
+static void test_reconnect_advises(void **state)
+{
+	(void)state;
+	server s;
+	need_root();
+	server_start(&s, NULL);
+	make_accounts(&s);
+	LPMDB mdb = NULL;
+	assert_ok(MAPIXMailboxLogon(s.sock, NULL, "alice", OPENSTORE_USE_ADMIN_PRIVILEGE, MDB_WRITE, &mdb));
+	notify_sink store_sink = {{&ns_vtbl}, 1, 0, 0}, table_sink = {{&ns_vtbl}, 1, 0, 0};
+	ULONG_PTR sconn = 0, tconn = 0;
+	assert_ok(IMsgStore_Advise(mdb, 0, NULL, fnevNewMail | fnevObjectCreated, &store_sink.itf, &sconn));
+	LPMAPIFOLDER inbox = open_inbox(mdb);
+	LPMAPITABLE contents = NULL;
+	assert_ok(IMAPIFolder_GetContentsTable(inbox, 0, &contents));
+	assert_ok(IMAPITable_Advise(contents, fnevTableModified, &table_sink.itf, &tconn));
+	run_as(&s, OWNER_UID, other_writer, NULL);
+	wait_count(&store_sink.newmail, 1);
+	wait_count(&table_sink.created, 1);
+	int mail_before = atomic_load(&store_sink.newmail);
+	assert_true(mail_before >= 1);
+	assert_true(atomic_load(&table_sink.created) >= 1);
+
+	server_kill(&s, SIGKILL);
+	time_t t0 = time(NULL);
+	LPSPropValue v = NULL;
+	/* Down: every call fails at once, reconnect attempts included. */
+	assert_hr(HrGetOneProp((LPMAPIPROP)mdb, PR_DISPLAY_NAME_A, &v), MAPI_E_NETWORK_ERROR);
+	assert_hr(HrGetOneProp((LPMAPIPROP)inbox, PR_DISPLAY_NAME_A, &v), MAPI_E_NETWORK_ERROR);
+	assert_true(time(NULL) - t0 < 5);
+
+	server_launch(&s);
+	/* The next call through the store reconnects; the inbox proxy belongs to
+	 * the lost connection and keeps failing. */
+	v = get_prop(mdb, PR_DISPLAY_NAME_A);
+	MAPIFreeBuffer(v);
+	assert_hr(HrGetOneProp((LPMAPIPROP)inbox, PR_DISPLAY_NAME_A, &v), MAPI_E_NETWORK_ERROR);
+	int table_before = atomic_load(&table_sink.created);
+	run_as(&s, OWNER_UID, other_writer, NULL);
+	wait_count(&store_sink.newmail, mail_before + 1);
+	wait_count(&table_sink.created, table_before + 1);
+	assert_true(atomic_load(&store_sink.newmail) > mail_before);
+	assert_true(atomic_load(&table_sink.created) > table_before);
+	/* The revived table answers with the new row too. */
+	ULONG rows = 0;
+	assert_ok(IMAPITable_GetRowCount(contents, 0, &rows));
+	assert_int_equal(rows, 2);
+
+	assert_ok(IMAPITable_Unadvise(contents, tconn));
+	IMAPITable_Release(contents);
+	IMAPIFolder_Release(inbox);
+	assert_ok(IMsgStore_Unadvise(mdb, sconn));
+	IMsgStore_Release(mdb);
+	assert_int_equal(atomic_load(&store_sink.refs), 1);
+	assert_int_equal(atomic_load(&table_sink.refs), 1);
 	server_stop(&s);
 }
 
@@ -849,6 +919,151 @@ static void test_hostile_clients(void **state)
 	server_stop(&s);
 }
 
+/* A client that stops reading (a stopped process advised on the mailbox
+ * another client writes to): the writer's saves never wait for it, and
+ * once its events pile up past the output queue's bound the server drops
+ * it. */
+static double now_sec(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void test_client_stops_reading(void **state)
+{
+	(void)state;
+	server s;
+	/* A long io_timeout: a writer blocked on the stalled peer would show. */
+	server_start(&s, "io_timeout = 30\n");
+	LPMDB mdb = NULL;
+	assert_ok(MAPIXOpenRemoteStore(s.sock, "mine", MDB_WRITE | MAPIX_STORE_CREATE, &mdb));
+	IMsgStore_Release(mdb);
+	int ready[2];
+	assert_int_equal(pipe(ready), 0);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		/* Advise on the store and on the Inbox's contents, then never read.
+		 * (A read-write logon: mapixd does not yet pass changes made
+		 * through the read-write logon of a mailbox to advises made on its
+		 * read-only one.) */
+		static notify_sink sink = {{&ns_vtbl}, 1, 0, 0};
+		LPMDB m = NULL;
+		ULONG_PTR c1 = 0, c2 = 0;
+		LPMAPITABLE t = NULL;
+		if (FAILED(MAPIXOpenRemoteStore(s.sock, "mine", MDB_WRITE, &m)) ||
+		    FAILED(IMsgStore_Advise(m, 0, NULL, fnevNewMail | fnevObjectCreated | fnevObjectModified, &sink.itf, &c1)))
+			_exit(1);
+		ULONG cb = 0, type = 0;
+		LPENTRYID eid = NULL;
+		LPMAPIFOLDER f = NULL;
+		if (FAILED(IMsgStore_GetReceiveFolder(m, (LPTSTR) "IPM.Note", 0, &cb, &eid, NULL)) ||
+		    FAILED(IMsgStore_OpenEntry(m, cb, eid, NULL, 0, &type, (LPUNKNOWN *)&f)) ||
+		    FAILED(IMAPIFolder_GetContentsTable(f, 0, &t)) ||
+		    FAILED(IMAPITable_Advise(t, fnevTableModified, &sink.itf, &c2)))
+			_exit(1);
+		assert_int_equal(write(ready[1], "r", 1), 1);
+		for (;;)
+			pause();
+	}
+	char b = 0;
+	assert_int_equal(read(ready[0], &b, 1), 1);
+	close(ready[0]);
+	close(ready[1]);
+	kill(child, SIGSTOP);
+
+	assert_ok(MAPIXOpenRemoteStore(s.sock, "mine", MDB_WRITE, &mdb));
+	LPMAPIFOLDER inbox = open_inbox(mdb);
+	LPMAPIXSERVERSTATUS st = NULL;
+	double worst = 0, t0 = now_sec();
+	int saves = 0;
+	ULONG conns = 2;
+	while (conns > 1 && saves < 20000 && now_sec() - t0 < 25) {
+		for (int i = 0; i < 100; i++) {
+			char subj[128];
+			snprintf(subj, sizeof subj, "flood %d with a subject long enough to make events of some size", saves++);
+			double a = now_sec();
+			LPSPropValue e = put_message(inbox, subj, "IPM.Note");
+			double took = now_sec() - a;
+			if (took > worst)
+				worst = took;
+			MAPIFreeBuffer(e);
+		}
+		assert_ok(MAPIXRemoteGetStatus(s.sock, &st));
+		conns = st->ulConnections;
+		MAPIFreeBuffer(st);
+	}
+	print_message("stalled peer dropped after %d saves, %.1f s; slowest save %.0f ms\n", saves, now_sec() - t0,
+	              worst * 1000);
+	/* Dropped, and nobody waited for it. */
+	assert_int_equal(conns, 1);
+	assert_true(worst < 1.0);
+	kill(child, SIGKILL);
+	int status;
+	waitpid(child, &status, 0);
+	IMAPIFolder_Release(inbox);
+	IMsgStore_Release(mdb);
+	server_stop(&s);
+}
+
+/* A client process killed in the middle of its requests (large saves in a
+ * loop): the server forgets its connection, and another client goes on. */
+static void test_client_killed_mid_request(void **state)
+{
+	(void)state;
+	server s;
+	server_start(&s, NULL);
+	LPMDB mdb = NULL;
+	assert_ok(MAPIXOpenRemoteStore(s.sock, "mine", MDB_WRITE | MAPIX_STORE_CREATE, &mdb));
+	LPMAPIFOLDER inbox = open_inbox(mdb);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		LPMDB m = NULL;
+		LPMAPIFOLDER f = NULL;
+		ULONG cb = 0, type = 0;
+		LPENTRYID eid = NULL;
+		static char body[1 << 20];
+		memset(body, 'x', sizeof body - 1);
+		if (FAILED(MAPIXOpenRemoteStore(s.sock, "mine", MDB_WRITE, &m)) ||
+		    FAILED(IMsgStore_GetReceiveFolder(m, (LPTSTR) "IPM.Note", 0, &cb, &eid, NULL)) ||
+		    FAILED(IMsgStore_OpenEntry(m, cb, eid, NULL, MAPI_MODIFY, &type, (LPUNKNOWN *)&f)))
+			_exit(1);
+		for (;;) {
+			LPMESSAGE msg = NULL;
+			SPropValue v = {.ulPropTag = PR_BODY_A, .Value.lpszA = body};
+			if (SUCCEEDED(IMAPIFolder_CreateMessage(f, NULL, 0, &msg))) {
+				IMessage_SetProps(msg, 1, &v, NULL);
+				IMessage_SaveChanges(msg, 0);
+				IMessage_Release(msg);
+			}
+		}
+	}
+	usleep(400000);
+	kill(child, SIGKILL);
+	int status;
+	waitpid(child, &status, 0);
+	/* Its connection goes; this one never noticed. */
+	LPMAPIXSERVERSTATUS st = NULL;
+	ULONG conns = 2;
+	for (int i = 0; i < 200 && conns > 1; i++) {
+		assert_ok(MAPIXRemoteGetStatus(s.sock, &st));
+		conns = st->ulConnections;
+		MAPIFreeBuffer(st);
+		if (conns > 1)
+			usleep(10000);
+	}
+	assert_int_equal(conns, 1);
+	ULONG before = row_count(inbox);
+	LPSPropValue e = put_message(inbox, "after the kill", "IPM.Note");
+	MAPIFreeBuffer(e);
+	assert_int_equal(row_count(inbox), before + 1);
+	IMAPIFolder_Release(inbox);
+	IMsgStore_Release(mdb);
+	server_stop(&s);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -867,8 +1082,11 @@ int main(void)
 		cmocka_unit_test_teardown(test_deliver_right, teardown),
 		cmocka_unit_test_teardown(test_pushed_notifications, teardown),
 		cmocka_unit_test_teardown(test_lost_connection, teardown),
+		cmocka_unit_test_teardown(test_reconnect_advises, teardown),
 		cmocka_unit_test_teardown(test_limits, teardown),
 		cmocka_unit_test_teardown(test_hostile_clients, teardown),
+		cmocka_unit_test_teardown(test_client_stops_reading, teardown),
+		cmocka_unit_test_teardown(test_client_killed_mid_request, teardown),
 	};
 	return cmocka_run_group_tests_name("mapixd", tests, NULL, NULL);
 }

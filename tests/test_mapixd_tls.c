@@ -13,7 +13,8 @@
  * an unreachable port; a plaintext client on the TLS port; a client that
  * never speaks closed after the handshake timeout while others carry on;
  * rights of account identities (owner of their mailbox, grants naming
- * "account:NAME", Unix users and accounts kept apart).
+ * "account:NAME", Unix users and accounts kept apart); reconnecting over
+ * TLS after the server was killed and restarted on the same port.
  */
 #include "testutil.h"
 
@@ -25,6 +26,7 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +68,7 @@ typedef struct tls_server {
 	char pin[128], pin_hex[128];
 	int port;
 	pid_t pid;
+	char logon[512];      /* the [logon] section it runs with */
 } tls_server;
 
 static tls_server g_srv;
@@ -102,6 +105,8 @@ static BOOL can_connect_unix(const char *sock)
 	return ok;
 }
 
+static void server_launch(tls_server *s, int port);
+
 /* Starts a server in a fresh directory with [logon] settings `logon`;
  * FALSE when the tools it needs are missing (the tests skip visibly). */
 static BOOL server_start(tls_server *s, const char *logon)
@@ -130,6 +135,26 @@ static BOOL server_start(tls_server *s, const char *logon)
 	assert_true(read_line(path, s->pin, sizeof s->pin));
 	snprintf(path, sizeof path, "%.400s/server.pin.hex", s->certs);
 	assert_true(read_line(path, s->pin_hex, sizeof s->pin_hex));
+	snprintf(s->logon, sizeof s->logon, "%s", logon);
+	server_launch(s, 0);
+	/* Accounts with passwords, made by the administrator over the UNIX socket. */
+	assert_ok(MAPIXRemoteCreateAccount(s->sock, "alice", "Alice", "alice@example.org", NULL, "alice-secret-1"));
+	assert_ok(MAPIXRemoteCreateAccount(s->sock, "bob", "Bob", "bob@example.org", NULL, "bob-secret-2"));
+	assert_ok(MAPIXRemoteCreateAccount(s->sock, "carol", "Carol", NULL, NULL, "carol-secret-3"));
+	assert_ok(MAPIXRemoteCreateAccount(s->sock, "dave", "Dave", NULL, NULL, "dave-secret-4"));
+	assert_ok(MAPIXRemoteCreateAccount(s->sock, "nopass", "No password", NULL, NULL, NULL));
+	return TRUE;
+}
+
+/* Writes the configuration (TCP port `port`, 0: the kernel picks) and
+ * starts mapixd on it; again after a kill, on the same data. */
+static void server_launch(tls_server *s, int port)
+{
+	const char *b = getenv("MAPIX_BUILD_DIR");
+	char mapixd[4096], path[4096];
+	snprintf(mapixd, sizeof mapixd, "%s/src/server/mapixd", b ? b : ".");
+	snprintf(path, sizeof path, "%.400s/tcp.address", s->dir);
+	unlink(path);
 	struct passwd *pw = getpwuid(geteuid());
 	FILE *f = fopen(s->conf, "w");
 	assert_non_null(f);
@@ -138,10 +163,10 @@ static BOOL server_start(tls_server *s, const char *logon)
 	        "[rights]\nadministrators = %s, account:root-admin\n"
 	        "[audit]\nfile = %s\n"
 	        "[limits]\nio_timeout = 2\n"
-	        "[tcp]\nlisten = 127.0.0.1:0\naddress_file = %s/tcp.address\ncertificate = %s/server.pem\n"
+	        "[tcp]\nlisten = 127.0.0.1:%d\naddress_file = %s/tcp.address\ncertificate = %s/server.pem\n"
 	        "key = %s/server.key\nhandshake_timeout = 2\n"
 	        "[logon]\n%s",
-	        s->sock, s->dir, pw ? pw->pw_name : "root", s->audit, s->dir, s->certs, s->certs, logon);
+	        s->sock, s->dir, pw ? pw->pw_name : "root", s->audit, port, s->dir, s->certs, s->certs, s->logon);
 	fclose(f);
 	s->pid = fork();
 	if (s->pid == 0) {
@@ -165,13 +190,6 @@ static BOOL server_start(tls_server *s, const char *logon)
 	snprintf(s->tcp, sizeof s->tcp, "tcp:127.0.0.1:%d", s->port);
 	snprintf(s->bare, sizeof s->bare, "127.0.0.1:%d", s->port);
 	snprintf(s->byname, sizeof s->byname, "tcp:localhost:%d", s->port);
-	/* Accounts with passwords, made by the administrator over the UNIX socket. */
-	assert_ok(MAPIXRemoteCreateAccount(s->sock, "alice", "Alice", "alice@example.org", NULL, "alice-secret-1"));
-	assert_ok(MAPIXRemoteCreateAccount(s->sock, "bob", "Bob", "bob@example.org", NULL, "bob-secret-2"));
-	assert_ok(MAPIXRemoteCreateAccount(s->sock, "carol", "Carol", NULL, NULL, "carol-secret-3"));
-	assert_ok(MAPIXRemoteCreateAccount(s->sock, "dave", "Dave", NULL, NULL, "dave-secret-4"));
-	assert_ok(MAPIXRemoteCreateAccount(s->sock, "nopass", "No password", NULL, NULL, NULL));
-	return TRUE;
 }
 
 static void server_stop(tls_server *s)
@@ -333,6 +351,18 @@ static void test_logon_and_store(void **state)
 	STATSTG stat;
 	assert_ok(IStream_Stat(st, &stat, STATFLAG_NONAME));
 	assert_true(stat.cbSize.QuadPart == big);
+	/* And back: large replies leave the server through its output queue
+	 * in TLS records, partly after the socket was full. */
+	char *back = malloc(big);
+	assert_non_null(back);
+	ULONG got = 0, n = 0;
+	do {
+		assert_ok(IStream_Read(st, back + got, (ULONG)(big - got), &n));
+		got += n;
+	} while (n && got < big);
+	assert_int_equal(got, big);
+	assert_memory_equal(back, body, big);
+	free(back);
 	IStream_Release(st);
 	IMessage_Release(m);
 	free(body);
@@ -797,6 +827,120 @@ static void test_tls_before_logon(void **state)
 	close(fd);
 }
 
+/* ---- reconnecting over TLS ----------------------------------------------------------------------- */
+
+typedef struct count_sink {
+	IMAPIAdviseSink itf;
+	atomic_int refs;
+	atomic_int created;
+} count_sink;
+
+static HRESULT cs_QueryInterface(IMAPIAdviseSink *This, REFIID riid, LPVOID *ppv)
+{
+	(void)riid;
+	*ppv = This;
+	atomic_fetch_add(&((count_sink *)This)->refs, 1);
+	return S_OK;
+}
+static ULONG cs_AddRef(IMAPIAdviseSink *This)
+{
+	return (ULONG)atomic_fetch_add(&((count_sink *)This)->refs, 1) + 1;
+}
+static ULONG cs_Release(IMAPIAdviseSink *This)
+{
+	return (ULONG)atomic_fetch_sub(&((count_sink *)This)->refs, 1) - 1;
+}
+static ULONG cs_OnNotify(IMAPIAdviseSink *This, ULONG cNotif, LPNOTIFICATION n)
+{
+	for (ULONG i = 0; i < cNotif; i++)
+		if (n[i].ulEventType == fnevObjectCreated)
+			atomic_fetch_add(&((count_sink *)This)->created, 1);
+	return 0;
+}
+static const IMAPIAdviseSinkVtbl cs_vtbl = {cs_QueryInterface, cs_AddRef, cs_Release, cs_OnNotify};
+
+/* Opens and releases every message of f (more than the client defers
+ * RELEASE frames for, so they go out over TLS in batches). */
+static void open_all(LPMDB mdb, LPMAPIFOLDER f, ULONG want)
+{
+	LPMAPITABLE t = NULL;
+	LPSRowSet rows = NULL;
+	SizedSPropTagArray(1, cols) = {1, {PR_ENTRYID}};
+	assert_ok(IMAPIFolder_GetContentsTable(f, 0, &t));
+	assert_ok(IMAPITable_SetColumns(t, (LPSPropTagArray)&cols, 0));
+	assert_ok(IMAPITable_QueryRows(t, 1000, 0, &rows));
+	assert_int_equal(rows->cRows, want);
+	for (ULONG i = 0; i < rows->cRows; i++) {
+		ULONG type = 0;
+		LPMESSAGE m = NULL;
+		const SBinary *eid = &rows->aRow[i].lpProps[0].Value.bin;
+		assert_ok(IMsgStore_OpenEntry(mdb, eid->cb, (LPENTRYID)eid->lpb, NULL, 0, &type, (LPUNKNOWN *)&m));
+		LPSPropValue v = NULL;
+		assert_ok(HrGetOneProp((LPMAPIPROP)m, PR_SUBJECT_A, &v));
+		assert_non_null(strstr(v->Value.lpszA, "reconnect"));
+		MAPIFreeBuffer(v);
+		IMessage_Release(m);
+	}
+	FreeProws(rows);
+	IMAPITable_Release(t);
+}
+
+/* A client logged on over TCP whose server is killed and restarted on the
+ * same port: calls fail fast while it is down, then the next call through
+ * the store connects again with the same account, password and CA check
+ * (a TCP connection cannot be made without them), and the store's advise
+ * delivers again. */
+static void test_reconnect_tls(void **state)
+{
+	(void)state;
+	need_server();
+	tls_server s2;
+	assert_true(server_start(&s2, "account_failures = 100\naddress_failures = 1000\n"));
+	MAPIXREMOTETLS t = creds("carol", "carol-secret-3", s2.ca, NULL);
+	LPMDB mdb = NULL;
+	assert_ok(MAPIXOpenRemoteStoreTLS(s2.tcp, &t, NULL, MDB_WRITE, &mdb));
+	count_sink sink = {{&cs_vtbl}, 1, 0};
+	ULONG_PTR conn = 0;
+	assert_ok(IMsgStore_Advise(mdb, 0, NULL, fnevObjectCreated, &sink.itf, &conn));
+	LPMAPIFOLDER inbox = open_inbox(mdb);
+	for (int i = 0; i < 40; i++)
+		put_message(inbox, "before the reconnect");
+	for (int i = 0; i < 500 && atomic_load(&sink.created) < 40; i++)
+		usleep(10000);
+	assert_true(atomic_load(&sink.created) >= 40);
+	IMAPIFolder_Release(inbox);
+
+	int status;
+	kill(s2.pid, SIGKILL);
+	waitpid(s2.pid, &status, 0);
+	double t0 = now_s();
+	LPSPropValue v = NULL;
+	assert_hr(HrGetOneProp((LPMAPIPROP)mdb, PR_DISPLAY_NAME_A, &v), MAPI_E_NETWORK_ERROR);
+	assert_hr(HrGetOneProp((LPMAPIPROP)mdb, PR_DISPLAY_NAME_A, &v), MAPI_E_NETWORK_ERROR);
+	assert_true(now_s() - t0 < 5);
+
+	int port = s2.port;
+	server_launch(&s2, port);
+	assert_int_equal(s2.port, port);
+	/* The first call reconnects (TLS handshake, password logon, the
+	 * mailbox and the advise again) and is answered. */
+	assert_ok(HrGetOneProp((LPMAPIPROP)mdb, PR_DISPLAY_NAME_A, &v));
+	MAPIFreeBuffer(v);
+	int before = atomic_load(&sink.created);
+	inbox = open_inbox(mdb);
+	for (int i = 0; i < 40; i++)
+		put_message(inbox, "after the reconnect");
+	for (int i = 0; i < 500 && atomic_load(&sink.created) < before + 40; i++)
+		usleep(10000);
+	assert_true(atomic_load(&sink.created) >= before + 40);
+	open_all(mdb, inbox, 80);
+	IMAPIFolder_Release(inbox);
+	assert_ok(IMsgStore_Unadvise(mdb, conn));
+	IMsgStore_Release(mdb);
+	assert_int_equal(atomic_load(&sink.refs), 1);
+	server_stop(&s2);
+}
+
 static void test_account_rights(void **state)
 {
 	(void)state;
@@ -839,6 +983,7 @@ int main(void)
 		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_plaintext_client),  cmocka_unit_test(test_silent_client),
 		cmocka_unit_test(test_tls_before_logon),  cmocka_unit_test(test_account_rights),
+		cmocka_unit_test(test_reconnect_tls),
 	};
 	return cmocka_run_group_tests_name("mapixd_tls", tests, group_setup, group_teardown);
 }

@@ -209,12 +209,20 @@ HRESULT mapix_proto_header_decode(const BYTE in[MAPIX_PROTO_HEADER_SIZE], uint32
  * to drain (0: do not wait at all). MAPI_E_NETWORK_ERROR on failure. */
 HRESULT mapix_proto_write_frame(int fd, uint16_t kind, uint32_t id, const void *payload, size_t cb,
                                 int timeout_ms);
+/* The same, after `before` (whole frames already encoded, e.g. releases a
+ * client deferred), in one system call when the socket takes it all. */
+HRESULT mapix_proto_write_frames(int fd, const void *before, size_t cb_before, uint16_t kind, uint32_t id,
+                                 const void *payload, size_t cb, int timeout_ms);
 /* Reads exactly cb bytes; timeout_ms < 0 waits forever. MAPI_E_NETWORK_ERROR
  * on EOF, error or timeout (*eof tells a clean EOF at a frame boundary). */
 HRESULT mapix_proto_read_full(int fd, void *buf, size_t cb, int timeout_ms, BOOL *eof);
 /* The same on a stream that may carry TLS (the fd versions are plain). */
 HRESULT mapix_proto_io_write_frame(const mapix_proto_io *io, uint16_t kind, uint32_t id, const void *payload,
                                    size_t cb, int timeout_ms);
+/* mapix_proto_write_frames on such a stream: over TLS the pieces are copied
+ * into one record as far as they fit. */
+HRESULT mapix_proto_io_write_frames(const mapix_proto_io *io, const void *before, size_t cb_before, uint16_t kind,
+                                    uint32_t id, const void *payload, size_t cb, int timeout_ms);
 HRESULT mapix_proto_io_read_full(const mapix_proto_io *io, void *buf, size_t cb, int timeout_ms, BOOL *eof);
 /* Runs the TLS handshake of io->tls on its non-blocking socket until done
  * or timeout_ms has passed. MAPI_E_NETWORK_ERROR with GnuTLS's reason

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -104,18 +105,37 @@ static int wait_ready(int fd, short events, int64_t deadline)
 	}
 }
 
-static HRESULT write_all(int fd, const BYTE *p, size_t cb, int64_t deadline)
+/* Writes the pieces in order, in as few sendmsg calls as the socket
+ * allows (one, usually: a request is one system call, not two). */
+static HRESULT write_iov(int fd, struct iovec *iov, int n, int64_t deadline)
 {
-	while (cb) {
-		ssize_t n = send(fd, p, cb, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n > 0) {
-			p += n;
-			cb -= (size_t)n;
+	while (n > 0) {
+		if (!iov->iov_len) {
+			iov++;
+			n--;
 			continue;
 		}
-		if (n < 0 && errno == EINTR)
+		struct msghdr m;
+		memset(&m, 0, sizeof m);
+		m.msg_iov = iov;
+		m.msg_iovlen = (size_t)n;
+		ssize_t w = sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w > 0) {
+			size_t done = (size_t)w;
+			while (n > 0 && done >= iov->iov_len) {
+				done -= iov->iov_len;
+				iov++;
+				n--;
+			}
+			if (n > 0) {
+				iov->iov_base = (BYTE *)iov->iov_base + done;
+				iov->iov_len -= done;
+			}
 			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			int r = wait_ready(fd, POLLOUT, deadline);
 			if (r > 0)
 				continue;
@@ -123,23 +143,27 @@ static HRESULT write_all(int fd, const BYTE *p, size_t cb, int64_t deadline)
 			                   r == 0 ? "timed out" : strerror(errno));
 		}
 		return mapix_error(MAPI_E_NETWORK_ERROR, "mapixd protocol: send failed: %s",
-		                   n == 0 ? "connection closed" : strerror(errno));
+		                   w == 0 ? "connection closed" : strerror(errno));
 	}
 	return S_OK;
 }
 
-HRESULT mapix_proto_write_frame(int fd, uint16_t kind, uint32_t id, const void *payload, size_t cb,
-                                int timeout_ms)
+HRESULT mapix_proto_write_frames(int fd, const void *before, size_t cb_before, uint16_t kind, uint32_t id,
+                                 const void *payload, size_t cb, int timeout_ms)
 {
 	BYTE hdr[MAPIX_PROTO_HEADER_SIZE];
 	if (cb > MAPIX_PROTO_MAX_FRAME_LIMIT)
 		return mapix_error(MAPI_E_TOO_BIG, "mapixd protocol: frame of %zu bytes is too large", cb);
 	mapix_proto_header_encode(hdr, kind, id, (uint32_t)cb);
 	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
-	HRESULT hr = write_all(fd, hdr, sizeof hdr, deadline);
-	if (SUCCEEDED(hr) && cb)
-		hr = write_all(fd, payload, cb, deadline);
-	return hr;
+	struct iovec iov[3] = {{(void *)before, before ? cb_before : 0}, {hdr, sizeof hdr}, {(void *)payload, cb}};
+	return write_iov(fd, iov, 3, deadline);
+}
+
+HRESULT mapix_proto_write_frame(int fd, uint16_t kind, uint32_t id, const void *payload, size_t cb,
+                                int timeout_ms)
+{
+	return mapix_proto_write_frames(fd, NULL, 0, kind, id, payload, cb, timeout_ms);
 }
 
 HRESULT mapix_proto_read_full(int fd, void *buf, size_t cb, int timeout_ms, BOOL *eof)
@@ -203,30 +227,50 @@ static HRESULT tls_write_all(const mapix_proto_io *io, const BYTE *p, size_t cb,
 	return S_OK;
 }
 
-static HRESULT io_write(const mapix_proto_io *io, const BYTE *p, size_t cb, int64_t deadline)
+HRESULT mapix_proto_io_write_frames(const mapix_proto_io *io, const void *before, size_t cb_before, uint16_t kind,
+                                    uint32_t id, const void *payload, size_t cb, int timeout_ms)
 {
-	return io->tls ? tls_write_all(io, p, cb, deadline) : write_all(io->fd, p, cb, deadline);
-}
-
-HRESULT mapix_proto_io_write_frame(const mapix_proto_io *io, uint16_t kind, uint32_t id, const void *payload,
-                                   size_t cb, int timeout_ms)
-{
+	if (!io->tls)
+		return mapix_proto_write_frames(io->fd, before, cb_before, kind, id, payload, cb, timeout_ms);
 	BYTE hdr[MAPIX_PROTO_HEADER_SIZE];
 	if (cb > MAPIX_PROTO_MAX_FRAME_LIMIT)
 		return mapix_error(MAPI_E_TOO_BIG, "mapixd protocol: frame of %zu bytes is too large", cb);
 	mapix_proto_header_encode(hdr, kind, id, (uint32_t)cb);
 	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
-	if (io->tls && cb && cb <= 16384 - sizeof hdr) {
-		/* Small frames go out as one record: half the TLS overhead. */
-		BYTE one[16384];
-		memcpy(one, hdr, sizeof hdr);
-		memcpy(one + sizeof hdr, payload, cb);
-		return tls_write_all(io, one, sizeof hdr + cb, deadline);
+	if (!before)
+		cb_before = 0;
+	/* TLS has no gather-write: the pieces are copied into one buffer of at
+	 * most one record, so that a small request and the releases deferred
+	 * ahead of it cost one record (and one system call), not one each.
+	 * Whatever does not fit follows in full records. */
+	BYTE one[16384];
+	size_t n;
+	HRESULT hr = S_OK;
+	if (cb_before > sizeof one - sizeof hdr) {
+		hr = tls_write_all(io, before, cb_before, deadline);
+		cb_before = 0;
 	}
-	HRESULT hr = io_write(io, hdr, sizeof hdr, deadline);
-	if (SUCCEEDED(hr) && cb)
-		hr = io_write(io, payload, cb, deadline);
+	if (FAILED(hr))
+		return hr;
+	if (cb_before)
+		memcpy(one, before, cb_before);
+	n = cb_before;
+	memcpy(one + n, hdr, sizeof hdr);
+	n += sizeof hdr;
+	size_t head = cb < sizeof one - n ? cb : sizeof one - n;
+	if (head)
+		memcpy(one + n, payload, head);
+	n += head;
+	hr = tls_write_all(io, one, n, deadline);
+	if (SUCCEEDED(hr) && cb > head)
+		hr = tls_write_all(io, (const BYTE *)payload + head, cb - head, deadline);
 	return hr;
+}
+
+HRESULT mapix_proto_io_write_frame(const mapix_proto_io *io, uint16_t kind, uint32_t id, const void *payload,
+                                   size_t cb, int timeout_ms)
+{
+	return mapix_proto_io_write_frames(io, NULL, 0, kind, id, payload, cb, timeout_ms);
 }
 
 HRESULT mapix_proto_io_read_full(const mapix_proto_io *io, void *buf, size_t cb, int timeout_ms, BOOL *eof)

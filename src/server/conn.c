@@ -6,7 +6,9 @@
  * bounded by [limits] max_frame before anything is allocated, a frame that
  * has started must arrive within [limits] io_timeout, a malformed request
  * ends the connection, and a peer that does not read its replies or events
- * in time is dropped. Handles are bounded by [limits] max_handles.
+ * in time, or lets more than SRV_OUTQ_LIMIT bytes of events pile up, is
+ * dropped without anyone waiting for it (outq.c). Handles are bounded by
+ * [limits] max_handles.
  *
  * An idle connection costs its socket, this small structure and a thread
  * parked in poll() on a small stack.
@@ -17,9 +19,12 @@
  * ([tcp] handshake_timeout after accept), and any other request ends the
  * connection. The frame limits are the same as on the UNIX socket.
  */
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/error.h"
@@ -50,6 +55,7 @@ void srv_conn_unref(srv_conn *c)
 		atomic_fetch_sub(&s->tcp_pending, 1);
 	srv_tls_close(c);
 	close(c->fd);
+	srv_outq_free(c);
 	free(c->handles);
 	pthread_mutex_destroy(&c->wlock);
 	pthread_mutex_destroy(&c->lock);
@@ -183,26 +189,104 @@ static void release_all_handles(srv_conn *c)
 
 /* ---- frames ----------------------------------------------------------------------------- */
 
+/* Events never block the thread that sends them (the one that made the
+ * change): a peer that does not read is dropped by the output queue. */
 void srv_conn_send_event(srv_conn *c, const void *payload, size_t cb)
 {
-	pthread_mutex_lock(&c->wlock);
-	if (!atomic_load(&c->dead) &&
-	    FAILED(mapix_proto_io_write_frame(&c->io, MAPIX_PROTO_EVENT, 0, payload, cb, (int)c->srv->cfg.io_timeout_ms))) {
+	if (FAILED(srv_outq_send(c, MAPIX_PROTO_EVENT, 0, payload, cb)))
 		mapix_error_clear();
-		atomic_store(&c->dead, TRUE);
-		shutdown(c->fd, SHUT_RDWR);
-	}
-	pthread_mutex_unlock(&c->wlock);
 }
 
+/* A reply is queued like an event; this connection's thread then waits for
+ * its own peer to take it, up to io_timeout. */
 static HRESULT send_reply(srv_conn *c, uint32_t id, const MAPIXWIREBUF *reply)
 {
-	pthread_mutex_lock(&c->wlock);
-	HRESULT hr = atomic_load(&c->dead) ? MAPI_E_NETWORK_ERROR
-	                                   : mapix_proto_io_write_frame(&c->io, MAPIX_PROTO_REPLY, id, reply->pb, reply->cb,
-	                                                                (int)c->srv->cfg.io_timeout_ms);
-	pthread_mutex_unlock(&c->wlock);
-	return hr;
+	HRESULT hr = srv_outq_send(c, MAPIX_PROTO_REPLY, id, reply->pb, reply->cb);
+	return FAILED(hr) ? hr : srv_outq_drain(c, (int)c->srv->cfg.io_timeout_ms);
+}
+
+/* One non-blocking read from the connection's stream, through its TLS
+ * session if it has one: > 0 bytes, 0 at the peer's end, -1 with errno
+ * EAGAIN when nothing is there yet, -1 with another errno on failure. */
+static ssize_t conn_recv(srv_conn *c, void *dst, size_t cb)
+{
+	if (!c->io.tls) {
+		ssize_t n;
+		do
+			n = recv(c->fd, dst, cb, MSG_DONTWAIT);
+		while (n < 0 && errno == EINTR);
+		return n;
+	}
+	for (;;) {
+		/* The socket is non-blocking under TLS (tls.c). */
+		ssize_t n = gnutls_record_recv(c->io.tls, dst, cb);
+		if (n >= 0)
+			return n;
+		if (n == GNUTLS_E_PREMATURE_TERMINATION)
+			return 0;
+		if (n == GNUTLS_E_INTERRUPTED)
+			continue;
+		errno = n == GNUTLS_E_AGAIN ? EAGAIN : EIO;
+		return -1;
+	}
+}
+
+/* Reads exactly cb bytes through the connection's read-ahead buffer;
+ * timeout_ms < 0 waits forever. *eof: the peer closed before any byte. */
+static HRESULT conn_read(srv_conn *c, BYTE *dst, size_t cb, int timeout_ms, BOOL *eof)
+{
+	int64_t deadline = timeout_ms < 0 ? -1 : srv_now_ms() + timeout_ms;
+	size_t got = 0;
+	if (eof)
+		*eof = FALSE;
+	while (got < cb) {
+		if (c->rpos < c->rlen) {
+			size_t n = c->rlen - c->rpos;
+			if (n > cb - got)
+				n = cb - got;
+			memcpy(dst + got, c->rbuf + c->rpos, n);
+			c->rpos += (uint32_t)n;
+			got += n;
+			continue;
+		}
+		/* Large payloads go straight to their buffer. */
+		BOOL direct = cb - got >= sizeof c->rbuf;
+		ssize_t n = conn_recv(c, direct ? dst + got : c->rbuf, direct ? cb - got : sizeof c->rbuf);
+		if (n > 0) {
+			if (direct) {
+				got += (size_t)n;
+			} else {
+				c->rpos = 0;
+				c->rlen = (uint32_t)n;
+			}
+			continue;
+		}
+		if (n == 0) {
+			if (eof)
+				*eof = got == 0;
+			return MAPI_E_NETWORK_ERROR;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return MAPI_E_NETWORK_ERROR;
+		/* Records GnuTLS already decrypted are taken before any poll():
+		 * the socket may have nothing more while the session holds them. */
+		if (c->io.tls && gnutls_record_check_pending(c->io.tls) > 0)
+			continue;
+		int left = -1;
+		if (deadline >= 0) {
+			int64_t d = deadline - srv_now_ms();
+			if (d <= 0)
+				return MAPI_E_NETWORK_ERROR;
+			left = d > 0x7FFFFFFF ? 0x7FFFFFFF : (int)d;
+		}
+		struct pollfd p = {.fd = c->fd, .events = POLLIN};
+		int r = poll(&p, 1, left);
+		if (r < 0 && errno != EINTR)
+			return MAPI_E_NETWORK_ERROR;
+		if (r == 0)
+			return MAPI_E_NETWORK_ERROR;
+	}
+	return S_OK;
 }
 
 void srv_conn_serve(srv_conn *c)
@@ -231,8 +315,7 @@ void srv_conn_serve(srv_conn *c)
 			if (rest > first)
 				rest = first;
 		}
-		if (FAILED(mapix_proto_io_read_full(&c->io, hdr, 1, first, &eof)) ||
-		    FAILED(mapix_proto_io_read_full(&c->io, hdr + 1, sizeof hdr - 1, rest, NULL)) ||
+		if (FAILED(conn_read(c, hdr, 1, first, &eof)) || FAILED(conn_read(c, hdr + 1, sizeof hdr - 1, rest, NULL)) ||
 		    FAILED(mapix_proto_header_decode(hdr, cfg->max_frame, &h)))
 			break;
 		if (h.kind != MAPIX_PROTO_REQUEST && h.kind != MAPIX_PROTO_ONEWAY)
@@ -244,7 +327,7 @@ void srv_conn_serve(srv_conn *c)
 			payload = p;
 			cap = h.length;
 		}
-		if (h.length && FAILED(mapix_proto_io_read_full(&c->io, payload, h.length, rest, NULL)))
+		if (h.length && FAILED(conn_read(c, payload, h.length, rest, NULL)))
 			break;
 		mapix_wire_buf_reset(&reply);
 		BOOL oneway = h.kind == MAPIX_PROTO_ONEWAY;

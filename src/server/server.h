@@ -306,7 +306,31 @@ typedef struct srv_conn {
 	BOOL greeted;            /* HELLO done (the first request must be HELLO) */
 	uint32_t next_free;      /* hint for the next free handle slot */
 	struct srv_backup *backup; /* a mailbox copy being streamed (backup.c) */
+	/* Output not yet taken by the peer (outq.c), under wlock. */
+	BYTE *outq;
+	size_t outq_len, outq_off, outq_cap;
+	int64_t outq_since;      /* when it stopped being empty (ms, monotonic) */
+	BOOL outq_listed;        /* handed to the flusher thread */
+	BOOL outq_tls_again;     /* GnuTLS holds a record of the queue's head (outq.c) */
+	struct srv_conn *outq_next;
+	/* Bytes read ahead of the frame being decoded (conn.c): small frames
+	 * cost one recv for several, not three each. */
+	uint32_t rpos, rlen;
+	BYTE rbuf[4096];
 } srv_conn;
+
+/* ---- outq.c: the bounded output queue of a connection ---------------------------------------------- */
+
+/* Events queued for a peer beyond this many bytes drop its connection. */
+#define SRV_OUTQ_LIMIT (1024 * 1024)
+/* Sends a frame without ever blocking: what the socket does not take now
+ * is queued and drained by the flusher thread. MAPI_E_NETWORK_ERROR when
+ * the connection is (now) dropped. */
+HRESULT srv_outq_send(srv_conn *c, uint16_t kind, uint32_t id, const void *payload, size_t cb);
+/* Waits until the peer has taken everything queued (the connection's own
+ * thread, after a reply); drops it after timeout_ms. */
+HRESULT srv_outq_drain(srv_conn *c, int timeout_ms);
+void srv_outq_free(srv_conn *c);
 
 void srv_conn_ref(srv_conn *c);
 void srv_conn_unref(srv_conn *c);

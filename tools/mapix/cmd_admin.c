@@ -27,10 +27,15 @@ void admin_usage(FILE *out)
 	        "       mapix admin [--server ADDR] quota NAME [--warn SIZE] [--limit SIZE] [--receive-limit SIZE]\n"
 	        "       mapix admin [--server ADDR] backup NAME DEST\n"
 	        "       mapix admin [--server ADDR] status\n"
+	        "       mapix admin [--server ADDR] perms show MAILBOX FOLDER\n"
+	        "       mapix admin [--server ADDR] perms set MAILBOX FOLDER IDENTITY ROLE|0xRIGHTS|remove\n"
 	        "\n"
 	        "ADDR is mapixd's socket (default " MAPIX_DEFAULT_SERVER_SOCKET "). SIZE is bytes with an\n"
 	        "optional K, M, G or T suffix (powers of 1024), 'none' for no limit, or 'default'\n"
 	        "for the server's [quota] default. 'quota NAME' alone shows usage and limits.\n"
+	        "FOLDER is a path like Inbox or /IPM_SUBTREE/Inbox. IDENTITY is default, anonymous,\n"
+	        "user:NAME, account:NAME or a Unix user name. ROLE is owner, publishing-editor,\n"
+	        "editor, publishing-author, author, nonediting-author, reviewer, contributor or none.\n"
 	        "Only administrators of mapixd.conf may use these. See docs/cli.md.\n");
 }
 
@@ -275,5 +280,7 @@ int cmd_admin(int argc, char **argv)
 		return admin_backup(n, rest, server);
 	if (strcmp(sub, "status") == 0)
 		return cmd_status(n, rest, server);
+	if (strcmp(sub, "perms") == 0)
+		return admin_perms(n, rest, server);
 	return cli_usage_error("admin: unknown subcommand '%s' (see 'mapix admin --help')", sub);
 }

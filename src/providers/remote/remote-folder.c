@@ -24,8 +24,10 @@ static HRESULT table_op(IMAPIFolder *This, ULONG op, ULONG ulFlags, LPMAPITABLE 
 	HRESULT hr = rc_run(&c, fn);
 	if (SUCCEEDED(hr)) {
 		HRESULT keep = hr;
-		if (SUCCEEDED(hr = remote_obj_from_reply(&c, OBJ(This)->logon, &IID_IMAPITable, (LPUNKNOWN *)lppTable)))
+		if (SUCCEEDED(hr = remote_obj_from_reply(&c, OBJ(This)->logon, &IID_IMAPITable, (LPUNKNOWN *)lppTable))) {
+			remote_table_set_origin((remote_obj *)*lppTable, OBJ(This), op, ulFlags);
 			hr = keep;
+		}
 	}
 	rc_end(&c);
 	return hr;
@@ -140,7 +142,7 @@ static HRESULT dest_folder(IMAPIFolder *This, LPVOID lpDestFolder, const char *f
 	*h = 0;
 	if (!lpDestFolder)
 		return mapix_error(MAPI_E_INVALID_PARAMETER, "%s: NULL destination folder", fn);
-	*h = remote_obj_handle_of(OBJ(This)->logon->conn, lpDestFolder);
+	*h = remote_obj_handle_of(OBJ(This)->conn, lpDestFolder);
 	if (!*h)
 		return mapix_error(MAPI_E_NO_SUPPORT, "%s: the destination is not a folder of this mailbox", fn);
 	return S_OK;

@@ -25,6 +25,12 @@
 
 static const IMSLogonVtbl remote_mslogon_vtbl;
 
+/* A connection a logon lost (see remote_logon_revive). */
+struct retired_conn {
+	struct retired_conn *next;
+	remote_conn *conn;
+};
+
 void remote_logon_ref(remote_logon *l)
 {
 	atomic_fetch_add(&l->refs, 1);
@@ -39,16 +45,25 @@ void remote_logon_unref(remote_logon *l)
 	remote_conn_drop_advises(conn, l);
 	if (l->support)
 		IMAPISupport_Release(l->support);
+	while (l->retired) {
+		struct retired_conn *r = l->retired;
+		l->retired = r->next;
+		remote_conn_drop_advises(r->conn, l);
+		remote_conn_unref(r->conn);
+		free(r);
+	}
+	pthread_mutex_destroy(&l->revive_lock);
+	free(l->eid);
 	free(l);
 	remote_conn_unref(conn);
 }
 
 /* ---- logging on ---------------------------------------------------------------------------- */
 
-/* Sends the logon request (by name or by entry ID) and builds the logon
- * and its store proxy from the reply. */
-static HRESULT logon(remote_conn *conn, LPMAPISUP sup, const char *mailbox, ULONG cbEntryID, LPENTRYID lpEntryID,
-                     ULONG flags, LPMSLOGON *lppMSLogon, LPMDB *lppMDB)
+/* Sends the logon request (by name or by entry ID); the store handle and
+ * the mailbox's name (in *a) come back. */
+static HRESULT send_logon(remote_conn *conn, const char *mailbox, ULONG cbEntryID, LPENTRYID lpEntryID, ULONG flags,
+                          uint32_t *handle, mapix_proto_arena *a, char **name)
 {
 	rcall c;
 	if (lpEntryID) {
@@ -67,19 +82,36 @@ static HRESULT logon(remote_conn *conn, LPMAPISUP sup, const char *mailbox, ULON
 		return hr;
 	}
 	BYTE kind;
-	ULONG handle, access;
-	mapix_proto_arena a = {0};
-	char *name, *how;
-	if (FAILED(mapix_wire_get_u8(&c.out, &kind)) || FAILED(mapix_wire_get_u32(&c.out, &handle)) ||
-	    kind != MPX_OBJ_STORE || !handle || FAILED(mapix_proto_get_str(&c.out, &a, &name)) ||
-	    FAILED(mapix_proto_get_str(&c.out, &a, &how)) || FAILED(mapix_wire_get_u32(&c.out, &access))) {
+	ULONG h, access;
+	char *how;
+	if (FAILED(mapix_wire_get_u8(&c.out, &kind)) || FAILED(mapix_wire_get_u32(&c.out, &h)) ||
+	    kind != MPX_OBJ_STORE || !h || FAILED(mapix_proto_get_str(&c.out, a, name)) ||
+	    FAILED(mapix_proto_get_str(&c.out, a, &how)) || FAILED(mapix_wire_get_u32(&c.out, &access)))
 		hr = rc_bad_reply(&c, "OpenMsgStore");
+	else
+		*handle = h;
+	rc_end(&c);
+	return hr;
+}
+
+/* Sends the logon request and builds the logon and its store proxy from
+ * the reply. */
+static HRESULT logon(remote_conn *conn, LPMAPISUP sup, const char *mailbox, ULONG cbEntryID, LPENTRYID lpEntryID,
+                     ULONG flags, LPMSLOGON *lppMSLogon, LPMDB *lppMDB)
+{
+	uint32_t handle = 0;
+	mapix_proto_arena a = {0};
+	char *name = NULL;
+	HRESULT hr = send_logon(conn, mailbox, cbEntryID, lpEntryID, flags, &handle, &a, &name);
+	if (FAILED(hr)) {
 		mapix_proto_arena_free(&a);
-		rc_end(&c);
 		return hr;
 	}
-	rc_end(&c);
 	remote_logon *l = calloc(1, sizeof *l);
+	if (l && lpEntryID && !(l->eid = malloc(cbEntryID ? cbEntryID : 1))) {
+		free(l);
+		l = NULL;
+	}
 	if (!l) {
 		remote_conn_release_handle(conn, handle);
 		mapix_proto_arena_free(&a);
@@ -87,6 +119,11 @@ static HRESULT logon(remote_conn *conn, LPMAPISUP sup, const char *mailbox, ULON
 	}
 	l->ms_logon.lpVtbl = &remote_mslogon_vtbl;
 	atomic_init(&l->refs, 1);
+	pthread_mutex_init(&l->revive_lock, NULL);
+	if (lpEntryID) {
+		memcpy(l->eid, lpEntryID, cbEntryID);
+		l->cb_eid = cbEntryID;
+	}
 	l->conn = conn;
 	remote_conn_ref(conn);
 	l->flags = flags & ~(ULONG)MAPIX_STORE_CREATE;
@@ -106,6 +143,121 @@ static HRESULT logon(remote_conn *conn, LPMAPISUP sup, const char *mailbox, ULON
 	*lppMSLogon = &l->ms_logon;
 	*lppMDB = (LPMDB)store;
 	return S_OK;
+}
+
+/* ---- reconnecting ---------------------------------------------------------------------------- */
+
+/* A lost connection is not re-made behind the caller's back in the middle
+ * of a call: the call in flight fails with MAPI_E_NETWORK_ERROR, and the
+ * next call through any object of the logon lands here. The mailbox is
+ * opened again the way it was first opened (by entry ID, so admin
+ * privilege is asked again, or by name) in the same security context, the
+ * store object takes the new handle, and the advises of the store and of
+ * advised tables are sent again under the subscriptions the sinks already
+ * have. Every check is made anew by the server: a right revoked while the
+ * connection was down fails the revive. Other open objects stay bound to
+ * the lost connection and keep failing: they are opened again. */
+HRESULT remote_logon_revive(remote_logon *l, const char *fn)
+{
+	pthread_mutex_lock(&l->revive_lock);
+	remote_conn *old = l->conn;
+	HRESULT hr = S_OK;
+	if (remote_conn_alive(old))
+		goto out;
+	if (!l->store) {
+		hr = mapix_error(MAPI_E_NETWORK_ERROR, "%s: the connection to mapixd at %s was lost and the store object is "
+		                                      "released: log on again",
+		                 fn, remote_conn_address(old));
+		goto out;
+	}
+	if (!remote_conn_same_context(old)) {
+		hr = mapix_error(MAPI_E_NETWORK_ERROR, "%s: the connection to mapixd at %s was lost; only its own security "
+		                                      "context reconnects it",
+		                 fn, remote_conn_address(old));
+		goto out;
+	}
+	struct retired_conn *r = calloc(1, sizeof *r);
+	remote_conn *nc = NULL;
+	if (!r) {
+		hr = mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "%s: out of memory", fn);
+		goto out;
+	}
+	/* Over TCP the new connection logs on with the account, password and
+	 * certificate checks of the lost one (it stays referenced meanwhile). */
+	remote_target target;
+	memset(&target, 0, sizeof target);
+	remote_conn_target(old, &target);
+	if (FAILED(hr = remote_conn_get_target(&target, &nc))) {
+		free(r);
+		goto out;
+	}
+	uint32_t handle = 0;
+	mapix_proto_arena a = {0};
+	char *name = NULL;
+	hr = send_logon(nc, l->eid ? NULL : l->mailbox, l->cb_eid, (LPENTRYID)l->eid, l->flags, &handle, &a, &name);
+	mapix_proto_arena_free(&a);
+	if (FAILED(hr)) {
+		char why[512];
+		snprintf(why, sizeof why, "%s", MAPIXGetLastErrorText());
+		remote_conn_unref(nc);
+		free(r);
+		hr = mapix_error(hr, "%s: reconnecting to mapixd: %s", fn, why);
+		goto out;
+	}
+	/* The logon's reference on the lost connection moves to the retired
+	 * list: objects of that connection still point at it. */
+	r->conn = old;
+	r->next = l->retired;
+	l->retired = r;
+	remote_obj *st = l->store;
+	remote_conn *st_old = st->conn;
+	remote_conn_ref(nc);
+	st->conn = nc;
+	st->handle = handle;
+	remote_conn_unref(st_old);
+	l->conn = nc;
+	/* The advises are sent again outside the lock: a sink called meanwhile
+	 * may call into this logon. */
+	size_t n = 0;
+	for (remote_obj *t = l->advised_tables; t; t = t->next_advised)
+		n++;
+	remote_obj **tables = n ? calloc(n, sizeof *tables) : NULL;
+	n = 0;
+	for (remote_obj *t = l->advised_tables; t && tables; t = t->next_advised) {
+		remote_prop_AddRef(t);
+		tables[n++] = t;
+	}
+	remote_prop_AddRef(st);
+	pthread_mutex_unlock(&l->revive_lock);
+	remote_store_revive_advises(st, old);
+	for (size_t i = 0; i < n; i++) {
+		if (FAILED(remote_table_revive(tables[i])))
+			mapix_error_clear(); /* that table keeps failing; the others live */
+		remote_prop_Release(tables[i]);
+	}
+	free(tables);
+	remote_prop_Release(st);
+	mapix_error_clear();
+	return S_OK;
+out:
+	pthread_mutex_unlock(&l->revive_lock);
+	return hr;
+}
+
+void remote_logon_track_table(remote_logon *l, remote_obj *table, BOOL on)
+{
+	pthread_mutex_lock(&l->revive_lock);
+	remote_obj **pp = &l->advised_tables;
+	while (*pp && *pp != table)
+		pp = &(*pp)->next_advised;
+	if (on && !*pp) {
+		table->next_advised = l->advised_tables;
+		l->advised_tables = table;
+	} else if (!on && *pp) {
+		*pp = table->next_advised;
+		table->next_advised = NULL;
+	}
+	pthread_mutex_unlock(&l->revive_lock);
 }
 
 /* ---- IMSLogon ------------------------------------------------------------------------------ */

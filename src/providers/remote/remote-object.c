@@ -41,6 +41,10 @@ HRESULT remote_obj_new(remote_logon *logon, BYTE kind, uint32_t handle, remote_o
 		atomic_init(&o->refs, 1);
 		o->logon = logon;
 		remote_logon_ref(logon);
+		pthread_mutex_lock(&logon->revive_lock);
+		o->conn = logon->conn;
+		remote_conn_ref(o->conn);
+		pthread_mutex_unlock(&logon->revive_lock);
 		o->handle = handle;
 		o->kind = kind;
 		o->obj_type = kinds[i].obj_type;
@@ -64,7 +68,20 @@ BOOL remote_obj_is_proxy(const void *obj)
 
 uint32_t remote_obj_handle_of(remote_conn *conn, const void *obj)
 {
-	return remote_obj_is_proxy(obj) && OBJ(obj)->logon->conn == conn ? OBJ(obj)->handle : 0;
+	return remote_obj_is_proxy(obj) && OBJ(obj)->conn == conn ? OBJ(obj)->handle : 0;
+}
+
+void remote_obj_begin(rcall *c, remote_obj *o, uint32_t op)
+{
+	remote_logon *l = o->logon;
+	HRESULT hr = remote_conn_alive(o->conn) ? S_OK : remote_logon_revive(l, "remote store");
+	/* A revive swaps the handle and connection of the store and of advised
+	 * tables together. */
+	pthread_mutex_lock(&l->revive_lock);
+	rc_begin(c, o->conn, o->handle, op);
+	pthread_mutex_unlock(&l->revive_lock);
+	if (FAILED(hr))
+		c->enc = hr;
 }
 
 /* The interfaces each kind answers QueryInterface for. */
@@ -102,14 +119,14 @@ HRESULT remote_obj_from_reply(rcall *c, remote_logon *logon, LPCIID lpiid, LPUNK
 		return rc_bad_reply(c, "remote store");
 	/* The store's own entry ID opens the store object itself. */
 	if (kind == MPX_OBJ_STORE && logon->store) {
-		remote_conn_release_handle(logon->conn, handle);
+		remote_conn_release_handle(c->conn, handle);
 		remote_prop_AddRef(logon->store);
 		*out = (LPUNKNOWN)logon->store;
 		return S_OK;
 	}
 	HRESULT hr = remote_obj_new(logon, kind, handle, &o);
 	if (FAILED(hr)) {
-		remote_conn_release_handle(logon->conn, handle);
+		remote_conn_release_handle(c->conn, handle);
 		return hr;
 	}
 	if (lpiid && !kind_has(kind, lpiid)) {
@@ -166,7 +183,8 @@ ULONG remote_prop_Release(void *This)
 	remote_logon *logon = o->logon;
 	if (logon->store == o)
 		logon->store = NULL;
-	remote_conn_release_handle(logon->conn, o->handle);
+	remote_conn_release_handle(o->conn, o->handle);
+	remote_conn_unref(o->conn);
 	free(o);
 	remote_logon_unref(logon);
 	return 0;
@@ -333,7 +351,7 @@ static HRESULT dest_handle(void *This, LPVOID lpDestObj, const char *fn, uint32_
 	*h = 0;
 	if (!lpDestObj)
 		return mapix_error(MAPI_E_INVALID_PARAMETER, "%s: NULL destination", fn);
-	*h = remote_obj_handle_of(OBJ(This)->logon->conn, lpDestObj);
+	*h = remote_obj_handle_of(OBJ(This)->conn, lpDestObj);
 	if (!*h)
 		return mapix_error(MAPI_E_NO_SUPPORT, "%s: the destination is not an object of the same mapixd connection",
 		                   fn);

@@ -24,7 +24,21 @@ typedef struct store_advise {
 	struct store_advise *next;
 	ULONG id;
 	ULONG_PTR sub;
+	ULONG mask;           /* kept to advise again after a reconnect */
+	ULONG cb_eid;
+	BYTE eid[];
 } store_advise;
+
+/* The store's current connection (a revive may change it). */
+static remote_conn *store_conn(remote_obj *o)
+{
+	if (!remote_conn_alive(o->conn))
+		(void)remote_logon_revive(o->logon, "Advise");
+	pthread_mutex_lock(&o->logon->revive_lock);
+	remote_conn *c = o->conn;
+	pthread_mutex_unlock(&o->logon->revive_lock);
+	return c;
+}
 
 static pthread_mutex_t advise_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -42,11 +56,12 @@ static HRESULT store_Advise(IMsgStore *This, ULONG cbEntryID, LPENTRYID lpEntryI
 	ULONG id;
 	LPNOTIFKEY key;
 	ULONG_PTR sub = 0;
-	HRESULT hr = remote_conn_advise_register(l->conn, l->support, l, &id, &key);
+	remote_conn *conn = store_conn(o);
+	HRESULT hr = remote_conn_advise_register(conn, l->support, l, &id, &key);
 	if (FAILED(hr))
 		return hr;
 	if (FAILED(hr = IMAPISupport_Subscribe(l->support, key, ulEventMask, 0, lpAdviseSink, &sub))) {
-		remote_conn_advise_unregister(l->conn, id);
+		remote_conn_advise_unregister(conn, id);
 		return hr;
 	}
 	rcall c;
@@ -60,19 +75,23 @@ static HRESULT store_Advise(IMsgStore *This, ULONG cbEntryID, LPENTRYID lpEntryI
 		char why[512];
 		snprintf(why, sizeof why, "%s", MAPIXGetLastErrorText());
 		IMAPISupport_Unsubscribe(l->support, sub);
-		remote_conn_advise_unregister(l->conn, id);
+		remote_conn_advise_unregister(conn, id);
 		return mapix_error(hr, "%s", why);
 	}
 	/* The connection number the caller sees is the support's subscription;
-	 * remember which advise id it belongs to. */
-	store_advise *a = malloc(sizeof *a);
+	 * remember which advise id it belongs to, and what it asked for. */
+	store_advise *a = malloc(sizeof *a + (lpEntryID ? cbEntryID : 0));
 	if (!a) {
 		IMAPISupport_Unsubscribe(l->support, sub);
-		remote_conn_advise_unregister(l->conn, id);
+		remote_conn_advise_unregister(conn, id);
 		return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "Advise: out of memory");
 	}
 	a->id = id;
 	a->sub = sub;
+	a->mask = ulEventMask;
+	a->cb_eid = lpEntryID ? cbEntryID : 0;
+	if (a->cb_eid)
+		memcpy(a->eid, lpEntryID, a->cb_eid);
 	pthread_mutex_lock(&advise_lock);
 	a->next = o->kind_data;
 	o->kind_data = a;
@@ -105,7 +124,7 @@ static HRESULT store_Unadvise(IMsgStore *This, ULONG_PTR ulConnection)
 	rc_end(&c);
 	/* Whatever the server says, this side stops delivering. */
 	IMAPISupport_Unsubscribe(l->support, ulConnection);
-	remote_conn_advise_unregister(l->conn, found->id);
+	remote_conn_advise_unregister(c.conn, found->id);
 	free(found);
 	return hr == MAPI_E_NETWORK_ERROR ? S_OK : hr;
 }
@@ -121,6 +140,39 @@ void remote_store_destroy(remote_obj *o)
 		free(a);
 		a = next;
 	}
+}
+
+void remote_store_revive_advises(remote_obj *store, remote_conn *from)
+{
+	/* The requests are built under the advise lock and sent after it:
+	 * a sink called meanwhile may advise or unadvise. */
+	pthread_mutex_lock(&store->logon->revive_lock);
+	remote_conn *conn = store->conn;
+	uint32_t handle = store->handle;
+	pthread_mutex_unlock(&store->logon->revive_lock);
+	size_t n = 0, i = 0;
+	pthread_mutex_lock(&advise_lock);
+	for (store_advise *a = store->kind_data; a; a = a->next)
+		n++;
+	rcall *calls = n ? calloc(n, sizeof *calls) : NULL;
+	for (store_advise *a = store->kind_data; a && calls; a = a->next) {
+		ULONG id;
+		if (FAILED(remote_conn_advise_move(from, conn, a->id, &id)))
+			continue;
+		a->id = id;
+		rc_begin(&calls[i], conn, handle, MPX_OP_STORE_ADVISE);
+		RC_PUT(&calls[i], mapix_proto_put_bin(&calls[i].req, a->cb_eid, a->cb_eid ? a->eid : NULL));
+		RC_PUT(&calls[i], mapix_wire_put_u32(&calls[i].req, a->mask));
+		RC_PUT(&calls[i], mapix_wire_put_u32(&calls[i].req, id));
+		i++;
+	}
+	pthread_mutex_unlock(&advise_lock);
+	for (size_t k = 0; k < i; k++) {
+		(void)rc_run(&calls[k], "Advise (reconnected)");
+		rc_end(&calls[k]);
+	}
+	free(calls);
+	mapix_error_clear();
 }
 
 static HRESULT store_CompareEntryIDs(IMsgStore *This, ULONG cbEntryID1, LPENTRYID lpEntryID1, ULONG cbEntryID2,
@@ -306,7 +358,7 @@ static HRESULT store_FinishedMsg(IMsgStore *This, ULONG ulFlags, ULONG cbEntryID
 
 static HRESULT store_SetLockState(IMsgStore *This, LPMESSAGE lpMessage, ULONG ulLockState)
 {
-	uint32_t h = remote_obj_handle_of(OBJ(This)->logon->conn, lpMessage);
+	uint32_t h = remote_obj_handle_of(OBJ(This)->conn, lpMessage);
 	if (!h)
 		return mapix_error(MAPI_E_INVALID_PARAMETER, "SetLockState: not a message of this store");
 	rcall c;
@@ -495,7 +547,7 @@ static HRESULT manage_CreateStoreEntryID(IExchangeManageStore *This, LPSTR lpszM
                                          ULONG ulFlags, ULONG *lpcbEntryID, LPENTRYID *lppEntryID)
 {
 	remote_obj *s = MANAGE(This)->store;
-	return remote_create_store_entryid(s->logon->conn, s->handle, lpszMsgStoreDN, lpszMailboxDN, ulFlags,
+	return remote_create_store_entryid(s->conn, s->handle, lpszMsgStoreDN, lpszMailboxDN, ulFlags,
 	                                   lpcbEntryID, lppEntryID);
 }
 

@@ -121,7 +121,7 @@ static HRESULT stream_CopyTo(IStream *This, IStream *pstm, ULARGE_INTEGER cb, UL
 {
 	if (!pstm)
 		return STG_E_INVALIDPOINTER;
-	uint32_t dest = remote_obj_handle_of(OBJ(This)->logon->conn, pstm);
+	uint32_t dest = remote_obj_handle_of(OBJ(This)->conn, pstm);
 	if (!dest) {
 		/* Another kind of stream: copy through this process. */
 		BYTE buf[65536];

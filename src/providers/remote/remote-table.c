@@ -19,6 +19,7 @@ typedef struct table_advise {
 	struct table_advise *next;
 	ULONG id;
 	ULONG_PTR sub;
+	ULONG mask;           /* kept to advise again after a reconnect */
 } table_advise;
 
 static pthread_mutex_t advise_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -56,6 +57,35 @@ static HRESULT table_GetLastError(IMAPITable *This, HRESULT hResult, ULONG ulFla
 	return remote_prop_GetLastError(This, hResult, ulFlags, lppMAPIError);
 }
 
+/* The table's current connection (a revive may change it). */
+static remote_conn *table_conn(remote_obj *o)
+{
+	if (!remote_conn_alive(o->conn))
+		(void)remote_logon_revive(o->logon, "IMAPITable::Advise");
+	pthread_mutex_lock(&o->logon->revive_lock);
+	remote_conn *c = o->conn;
+	pthread_mutex_unlock(&o->logon->revive_lock);
+	return c;
+}
+
+/* A folder's table remembers the folder's entry ID at its first advise,
+ * so that a revive can open it again. */
+static void keep_origin(remote_obj *o)
+{
+	if (o->origin_eid || !o->origin_folder)
+		return;
+	LPSPropValue v = NULL;
+	if (SUCCEEDED(HrGetOneProp((LPMAPIPROP)o->origin_folder, PR_ENTRYID, &v)) &&
+	    (o->origin_eid = malloc(v->Value.bin.cb ? v->Value.bin.cb : 1))) {
+		memcpy(o->origin_eid, v->Value.bin.lpb, v->Value.bin.cb);
+		o->cb_origin_eid = v->Value.bin.cb;
+	}
+	MAPIFreeBuffer(v);
+	mapix_error_clear();
+	remote_prop_Release(o->origin_folder);
+	o->origin_folder = NULL;
+}
+
 static HRESULT table_Advise(IMAPITable *This, ULONG ulEventMask, LPMAPIADVISESINK lpAdviseSink,
                             ULONG_PTR *lpulConnection)
 {
@@ -68,11 +98,13 @@ static HRESULT table_Advise(IMAPITable *This, ULONG ulEventMask, LPMAPIADVISESIN
 	ULONG id;
 	LPNOTIFKEY key;
 	ULONG_PTR sub = 0;
-	HRESULT hr = remote_conn_advise_register(l->conn, l->support, l, &id, &key);
+	keep_origin(o);
+	remote_conn *conn = table_conn(o);
+	HRESULT hr = remote_conn_advise_register(conn, l->support, l, &id, &key);
 	if (FAILED(hr))
 		return hr;
 	if (FAILED(hr = IMAPISupport_Subscribe(l->support, key, ulEventMask, 0, lpAdviseSink, &sub))) {
-		remote_conn_advise_unregister(l->conn, id);
+		remote_conn_advise_unregister(conn, id);
 		return hr;
 	}
 	hr = simple(This, MPX_OP_TABLE_ADVISE, "IMAPITable::Advise", 2, ulEventMask, id);
@@ -81,27 +113,107 @@ static HRESULT table_Advise(IMAPITable *This, ULONG ulEventMask, LPMAPIADVISESIN
 		char why[512];
 		snprintf(why, sizeof why, "%s", SUCCEEDED(hr) ? "IMAPITable::Advise: out of memory" : MAPIXGetLastErrorText());
 		IMAPISupport_Unsubscribe(l->support, sub);
-		remote_conn_advise_unregister(l->conn, id);
+		remote_conn_advise_unregister(conn, id);
 		return mapix_error(SUCCEEDED(hr) ? MAPI_E_NOT_ENOUGH_MEMORY : hr, "%s", why);
 	}
 	a->id = id;
 	a->sub = sub;
+	a->mask = ulEventMask;
 	pthread_mutex_lock(&advise_lock);
 	a->next = o->kind_data;
 	o->kind_data = a;
 	pthread_mutex_unlock(&advise_lock);
+	if (o->origin_eid)
+		remote_logon_track_table(l, o, TRUE);
 	*lpulConnection = sub;
 	return S_OK;
 }
 
 static void drop_advise(remote_obj *o, table_advise *a, BOOL tell_server)
 {
-	if (tell_server)
+	if (tell_server && remote_conn_alive(o->conn)) /* a lost connection is not revived to unadvise */
 		simple((IMAPITable *)o, MPX_OP_TABLE_UNADVISE, "IMAPITable::Unadvise", 1, a->id, 0);
 	IMAPISupport_Unsubscribe(o->logon->support, a->sub);
-	remote_conn_advise_unregister(o->logon->conn, a->id);
+	remote_conn_advise_unregister(o->conn, a->id);
 	free(a);
 	mapix_error_clear();
+}
+
+void remote_table_set_origin(remote_obj *table, remote_obj *folder, ULONG op, ULONG flags)
+{
+	remote_prop_AddRef(folder);
+	table->origin_folder = folder;
+	table->origin_op = op;
+	table->origin_flags = flags;
+}
+
+/* Opens the table again the way it was first opened (its columns, sort
+ * order and restriction are the defaults again) and re-sends its
+ * advises. */
+HRESULT remote_table_revive(remote_obj *o)
+{
+	remote_logon *l = o->logon;
+	if (!o->origin_eid || !l->store)
+		return mapix_error(MAPI_E_NETWORK_ERROR, "IMAPITable: the connection was lost: open the table again");
+	pthread_mutex_lock(&l->revive_lock);
+	remote_conn *conn = l->store->conn;
+	uint32_t store_h = l->store->handle;
+	pthread_mutex_unlock(&l->revive_lock);
+	rcall c;
+	ULONG type, folder_h = 0, table_h = 0;
+	BYTE kind;
+	rc_begin(&c, conn, store_h, MPX_OP_OPENENTRY);
+	RC_PUT(&c, mapix_proto_put_bin(&c.req, o->cb_origin_eid, o->origin_eid));
+	RC_PUT(&c, mapix_proto_put_guid(&c.req, NULL));
+	RC_PUT(&c, mapix_wire_put_u32(&c.req, 0));
+	HRESULT hr = rc_run(&c, "IMAPITable (reconnecting)");
+	if (SUCCEEDED(hr) && (FAILED(mapix_wire_get_u32(&c.out, &type)) || FAILED(mapix_wire_get_u8(&c.out, &kind)) ||
+	                      FAILED(mapix_wire_get_u32(&c.out, &folder_h)) || kind != MPX_OBJ_FOLDER))
+		hr = rc_bad_reply(&c, "IMAPITable (reconnecting)");
+	rc_end(&c);
+	if (FAILED(hr))
+		return hr;
+	rc_begin(&c, conn, folder_h, o->origin_op);
+	RC_PUT(&c, mapix_wire_put_u32(&c.req, o->origin_flags));
+	hr = rc_run(&c, "IMAPITable (reconnecting)");
+	if (SUCCEEDED(hr) && (FAILED(mapix_wire_get_u8(&c.out, &kind)) || FAILED(mapix_wire_get_u32(&c.out, &table_h)) ||
+	                      kind != MPX_OBJ_TABLE))
+		hr = rc_bad_reply(&c, "IMAPITable (reconnecting)");
+	rc_end(&c);
+	remote_conn_release_handle(conn, folder_h);
+	if (FAILED(hr))
+		return hr;
+	remote_conn_ref(conn);
+	pthread_mutex_lock(&l->revive_lock);
+	remote_conn *old = o->conn;
+	o->conn = conn;
+	o->handle = table_h;
+	pthread_mutex_unlock(&l->revive_lock);
+	/* As for the store: ids move under the lock, requests go after it. */
+	size_t n = 0, i = 0;
+	pthread_mutex_lock(&advise_lock);
+	for (table_advise *a = o->kind_data; a; a = a->next)
+		n++;
+	rcall *calls = n ? calloc(n, sizeof *calls) : NULL;
+	for (table_advise *a = o->kind_data; a && calls; a = a->next) {
+		ULONG id;
+		if (FAILED(remote_conn_advise_move(old, conn, a->id, &id)))
+			continue;
+		a->id = id;
+		rc_begin(&calls[i], conn, table_h, MPX_OP_TABLE_ADVISE);
+		RC_PUT(&calls[i], mapix_wire_put_u32(&calls[i].req, a->mask));
+		RC_PUT(&calls[i], mapix_wire_put_u32(&calls[i].req, id));
+		i++;
+	}
+	pthread_mutex_unlock(&advise_lock);
+	for (size_t k = 0; k < i; k++) {
+		(void)rc_run(&calls[k], "IMAPITable::Advise (reconnected)");
+		rc_end(&calls[k]);
+	}
+	free(calls);
+	remote_conn_unref(old);
+	mapix_error_clear();
+	return S_OK;
 }
 
 static HRESULT table_Unadvise(IMAPITable *This, ULONG_PTR ulConnection)
@@ -125,6 +237,12 @@ static HRESULT table_Unadvise(IMAPITable *This, ULONG_PTR ulConnection)
 
 void remote_table_destroy(remote_obj *o)
 {
+	remote_logon_track_table(o->logon, o, FALSE);
+	if (o->origin_folder)
+		remote_prop_Release(o->origin_folder);
+	o->origin_folder = NULL;
+	free(o->origin_eid);
+	o->origin_eid = NULL;
 	table_advise *a = o->kind_data;
 	o->kind_data = NULL;
 	while (a) {
@@ -356,7 +474,7 @@ static HRESULT table_QueryRows(IMAPITable *This, LONG lRowCount, ULONG ulFlags, 
 	if (!lppRows)
 		return mapix_error(MAPI_E_INVALID_PARAMETER, "QueryRows: NULL result");
 	*lppRows = NULL;
-	LONG max = (LONG)remote_conn_max_rows(OBJ(This)->logon->conn);
+	LONG max = (LONG)remote_conn_max_rows(OBJ(This)->conn);
 	LONG left = lRowCount;
 	LPSRowSet all = NULL;
 	HRESULT hr = S_OK;

@@ -132,6 +132,13 @@ void remote_conn_advise_unregister(remote_conn *c, ULONG id);
 /* Forgets every advise of a closing logon, here and on the server. */
 void remote_conn_drop_advises(remote_conn *c, const void *owner);
 
+/* Reconnecting (remote-logon.c revives a logon whose connection was lost):
+ * TRUE when the calling thread runs in the connection's security context;
+ * moving a client advise (support object and key kept) to a new
+ * connection, under a new id there. */
+BOOL remote_conn_same_context(remote_conn *c);
+HRESULT remote_conn_advise_move(remote_conn *from, remote_conn *to, ULONG id, ULONG *new_id);
+
 /* ---- remote-logon.c ------------------------------------------------------------------ */
 
 struct remote_logon {
@@ -142,10 +149,25 @@ struct remote_logon {
 	ULONG flags;              /* logon flags (MDB_WRITE ...) */
 	char mailbox[65];
 	remote_obj *store;        /* the IMsgStore (not counted) */
+	/* Reconnecting: how the mailbox was opened (by entry ID when eid is
+	 * set, by name otherwise), the connections lost so far (kept until the
+	 * logon goes: objects of those connections still point at them), and
+	 * the tables with advises to re-establish. */
+	pthread_mutex_t revive_lock;
+	BYTE *eid;
+	ULONG cb_eid;
+	struct retired_conn *retired;
+	remote_obj *advised_tables; /* linked through remote_obj.next_advised */
 };
 
 void remote_logon_ref(remote_logon *l);
 void remote_logon_unref(remote_logon *l);
+/* When the logon's connection was lost: connects anew, opens the mailbox
+ * again on the store object and re-sends the advises of the store and of
+ * advised tables. S_OK when the connection is alive (again). */
+HRESULT remote_logon_revive(remote_logon *l, const char *fn);
+/* Tables with advises register here so that a revive re-opens them. */
+void remote_logon_track_table(remote_logon *l, remote_obj *table, BOOL on);
 HRESULT remote_MSProviderInit(HINSTANCE hInstance, LPMALLOC lpMalloc, LPALLOCATEBUFFER lpAllocateBuffer,
                               LPALLOCATEMORE lpAllocateMore, LPFREEBUFFER lpFreeBuffer, ULONG ulFlags,
                               ULONG ulMAPIVer, ULONG *lpulProviderVer, LPMSPROVIDER *lppMSProvider);
@@ -156,11 +178,24 @@ struct remote_obj {
 	const void *lpVtbl;
 	atomic_ulong refs;
 	remote_logon *logon;      /* referenced */
+	remote_conn *conn;        /* the connection the handle lives on (referenced) */
 	uint32_t handle;
 	BYTE kind;                /* MPX_OBJ_* */
 	ULONG obj_type;           /* MAPI_STORE, MAPI_FOLDER ... */
 	void *kind_data;          /* table: its advises */
+	/* table: how it was opened (for a revive: the folder, referenced until
+	 * the first Advise reads its entry ID, and the table operation with its
+	 * flags) */
+	remote_obj *origin_folder;
+	BYTE *origin_eid;
+	ULONG cb_origin_eid, origin_op, origin_flags;
+	remote_obj *next_advised;
 };
+/* Records a table proxy's origin (remote-table.c). */
+void remote_table_set_origin(remote_obj *table, remote_obj *folder, ULONG op, ULONG flags);
+/* Re-opens an advised table on the logon's new connection and re-sends
+ * its advises (remote-table.c). */
+HRESULT remote_table_revive(remote_obj *table);
 
 /* A proxy of the given kind for a server handle (takes a logon reference). */
 HRESULT remote_obj_new(remote_logon *logon, BYTE kind, uint32_t handle, remote_obj **out);
@@ -204,8 +239,11 @@ HRESULT remote_prop_GetIDsFromNames(void *This, ULONG cPropNames, LPMAPINAMEID *
 	.CopyTo = (void *)remote_prop_CopyTo, .CopyProps = (void *)remote_prop_CopyProps,                     \
 	.GetNamesFromIDs = (void *)remote_prop_GetNamesFromIDs, .GetIDsFromNames = (void *)remote_prop_GetIDsFromNames
 
-/* A call on a proxy: begins the request for obj's handle. */
-#define RC_OBJ(c, obj, op) rc_begin((c), ((remote_obj *)(obj))->logon->conn, ((remote_obj *)(obj))->handle, (op))
+/* A call on a proxy: begins the request for obj's handle, on the
+ * connection the handle lives on. A store object whose connection was lost
+ * is revived first (remote-object.c). */
+void remote_obj_begin(rcall *c, remote_obj *o, uint32_t op);
+#define RC_OBJ(c, obj, op) remote_obj_begin((c), (remote_obj *)(obj), (op))
 
 /* ---- the vtables of each kind (remote-*.c) --------------------------------------------------- */
 
@@ -232,5 +270,8 @@ HRESULT remote_acl_open(remote_obj *folder, LPCIID lpiid, ULONG ulFlags, LPUNKNO
 void remote_table_destroy(remote_obj *o);
 /* Store proxies forget their advise records (remote-store.c). */
 void remote_store_destroy(remote_obj *o);
+/* After a revive: moves the store's advises from the lost connection and
+ * sends them again on the store's new handle. */
+void remote_store_revive_advises(remote_obj *store, remote_conn *from);
 
 #endif
