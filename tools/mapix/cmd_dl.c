@@ -25,7 +25,7 @@
 
 static int usage(FILE *out, int rc)
 {
-	fprintf(out, "usage: mapix dl create NAME      (--mailbox PATH | --profile NAME)\n"
+	fprintf(out, "usage: mapix dl create NAME      (--mailbox PATH | --mailbox NAME --server ADDR | --profile NAME)\n"
 	             "       mapix dl add NAME (--contact NAME|EMAIL | --one-off \"Name <addr>\" | --list NAME)\n"
 	             "       mapix dl remove NAME MEMBER\n"
 	             "       mapix dl show NAME\n"
