@@ -313,8 +313,11 @@ static HRESULT deliver_one(srv_lmtp_tx *t, lmtp_rcpt *r)
 		if (at < 0 || pwrite(t->fd, trace, len, at) != (ssize_t)len || lseek(t->fd, at, SEEK_SET) != at)
 			hr = mapix_error(MAPI_E_DISK_ERROR, "LMTP: spool file: %s", strerror(errno));
 	}
+	/* The copy keeps the message as delivered (trace headers included) in
+	 * PR_INTERNET_CONTENT, as mapix import does: export gives it back byte
+	 * for byte, and S/MIME signatures stay verifiable. */
 	if (SUCCEEDED(hr))
-		hr = mapix_mime_fd_to_message(t->fd, msg, 0, NULL);
+		hr = mapix_mime_fd_to_message(t->fd, msg, MAPIX_MIME_KEEP_SOURCE, NULL);
 	if (SUCCEEDED(hr))
 		hr = IMessage_SaveChanges(msg, 0);
 	if (msg)
