@@ -1,0 +1,98 @@
+/*
+ * archive.h — `mapix archive` (cmd_archive.c): incremental, exactly-once
+ * archiving of many mailboxes driven by their change journals.
+ *
+ * The pieces: archive_state.c keeps what one mailbox's archive has reached
+ * (DEST/.mapix-archive/state/<mailbox GUID>: last change number, folder
+ * map, recorded mbox lengths), replaced atomically; archive_pass.c runs one
+ * "changes since N" pass over an open store and writes what appeared into
+ * the mailbox's Maildir++ tree or mbox files; cmd_archive.c finds the
+ * mailboxes, runs the passes on a bounded pool of threads, and in --watch
+ * mode runs a pass again whenever a store notifies a change. docs/cli.md
+ * ("mapix archive") argues why every message lands exactly once.
+ */
+#ifndef MAPIX_CLI_ARCHIVE_H
+#define MAPIX_CLI_ARCHIVE_H
+
+#include <stdint.h>
+
+#include <mapix/mapix.h>
+
+#include "cli.h"
+#include "export.h"
+
+typedef enum archive_format_kind { ARCHIVE_MAILDIR, ARCHIVE_MBOX } archive_format_kind;
+
+/* One folder of the mailbox, keyed by its source key: where its messages
+ * go (decided when the folder is first seen, never changed: see the rename
+ * rule in docs/cli.md) and what it is called now. */
+#define ARCHIVE_FOLDER_PLAIN 0
+#define ARCHIVE_FOLDER_EXCLUDED 1 /* outside the IPM subtree: not mail to archive */
+#define ARCHIVE_FOLDER_INBOX 2    /* the Maildir's top (names is {"Inbox"}) */
+
+typedef struct archive_folder {
+	char *key;       /* source key, upper-case hex */
+	char **names;    /* archive path components (UTF-8), names[0] the top level */
+	int depth;       /* number of components (0 only for excluded folders) */
+	char *current;   /* the folder's path now, components joined by '/' ('/' and '%' as %XX) */
+	int kind;        /* ARCHIVE_FOLDER_* */
+	uint64_t mbox_len; /* mbox: the file's length at the last checkpoint */
+	/* run time only */
+	BOOL dirty;      /* Maildir: a name was added to cur/ since the last checkpoint */
+	export_run *run; /* mbox: the open file */
+} archive_folder;
+
+typedef struct archive_state {
+	char guid[33];   /* the mailbox GUID (PR_RECORD_KEY of the store), hex */
+	char *label;     /* the archive directory's name below DEST */
+	uint64_t cn;     /* every change up to this change number is archived */
+	archive_folder *folders;
+	int nfolders, cap;
+} archive_state;
+
+/* Loads DEST/.mapix-archive/state/<guid>; a missing file is a fresh state
+ * (cn 0, no folders). Returns 0, or prints the error and returns 1. */
+int archive_state_load(const char *dest, const char *guid, archive_state *st);
+/* Replaces the state file (write temp, fsync, rename, fsync directory). The
+ * caller must have made durable everything the state claims. 0 or 1. */
+int archive_state_save(const char *dest, const archive_state *st);
+void archive_state_free(archive_state *st);
+archive_folder *archive_state_find(archive_state *st, const char *key);
+/* Adds a folder (takes ownership of names and current). NULL when out of memory. */
+archive_folder *archive_state_add(archive_state *st, const char *key, char **names, int depth, char *current,
+                                  int kind);
+/* %XX-encodes '/', '%', spaces and controls of one path component (malloc'd). */
+char *archive_path_escape(const char *s);
+
+typedef struct archive_options {
+	const char *dest;
+	archive_format_kind format;
+	BOOL versions;
+	BOOL quiet;
+} archive_options;
+
+/* What one pass did. */
+typedef struct archive_counts {
+	uint64_t archived;  /* message files or mbox messages written */
+	uint64_t versions;  /* of them, versions (--versions) */
+	uint64_t present;   /* already in the archive (a repeated pass after a crash) */
+	uint64_t gone;      /* created and deleted again before they could be read */
+	uint64_t skipped;   /* could not be read or converted (reported) */
+	uint64_t bytes;
+} archive_counts;
+
+/* Called after each archived message (from the pass's thread). */
+typedef void (*archive_step_fn)(void *ctx, uint64_t bytes);
+
+/* One pass: reads the journal of mdb after the state's change number and
+ * archives what appeared. label names the mailbox's directory below
+ * opts->dest. Returns S_OK or the error (with GetLastError text and a
+ * message in *why, 256 bytes); a network error leaves the state at its last
+ * checkpoint, so the next pass resumes there. */
+HRESULT archive_pass(LPMDB mdb, const char *label, const archive_options *opts, archive_counts *counts,
+                     archive_step_fn step, void *step_ctx, char *why);
+
+/* The mailbox GUID of a store as 32 hex digits. */
+HRESULT archive_store_guid(LPMDB mdb, char out[33]);
+
+#endif
