@@ -75,7 +75,7 @@ static int archive_wait(pid_t pid)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-static int archive_run(const char *const *args, const char *log)
+__attribute__((unused)) static int archive_run(const char *const *args, const char *log)
 {
 	return archive_wait(archive_spawn(args, log, -1));
 }
@@ -166,7 +166,7 @@ static int archive_total_maildir(const char *root)
 /* Counts "X-Mapix-Source-Key: KEY" lines (KEY "" for any) that are
  * followed by a change-number line (versions) or not, in the file root or
  * in every file under the directory root. */
-static int archive_count_mbox(const char *root, const char *key, int versions)
+__attribute__((unused)) static int archive_count_mbox(const char *root, const char *key, int versions)
 {
 	struct stat sb;
 	int n = 0;
