@@ -14,9 +14,11 @@
  *   1. folders first seen in the batch are added to the state and the state
  *      is saved (still with the old change number) before anything is
  *      written into them, so a rerun finds the same directories;
- *   2. Maildir: each message is written to tmp/, fsynced and linked to its
- *      derived name in cur/ (an existing name is left alone: written by an
- *      earlier, interrupted pass); mbox: appended after the recorded length;
+ *   2. Maildir: the batch's messages are written to tmp/, made durable
+ *      together (one syncfs instead of an fsync per file), and only then
+ *      linked to their derived names in cur/ (an existing name is left
+ *      alone: an earlier, interrupted pass published it); mbox: appended
+ *      after the recorded length;
  *   3. checkpoint: cur/ directories fsynced, mbox files fsynced and their
  *      lengths taken, then the state with the batch's last change number.
  * At the start of each pass every mbox is cut back to its recorded length,
@@ -50,6 +52,15 @@ typedef struct pass {
 	char *why;
 	LPSPropValue ipm, inbox_key; /* the IPM subtree's entry ID; the Inbox's source key */
 	BOOL state_dirty;            /* folders added or renamed since the last save */
+	/* Maildir: messages written to tmp/, waiting for one file-system
+	 * flush before their names appear in cur/ (publish). */
+	struct staged {
+		char *tmp, *final;
+		int folder;
+		uint64_t bytes;
+		BOOL version;
+	} *staged;
+	size_t nstaged, capstaged;
 } pass;
 
 /* One thing to write: a message (version_cn 0) or a version of it. */
@@ -378,14 +389,24 @@ static BOOL maildir_has(pass *p, const archive_folder *target, const char *name,
 	return FALSE;
 }
 
-/* Writes m into the folder's Maildir under its derived name. S_OK (also
- * when it was there already: *present), or MAPI_E_DISK_ERROR with *why. */
+/* Writes m into the folder's tmp/ (not yet durable: publish makes the
+ * batch durable with one flush and then gives the files their derived names
+ * in cur/). *present when the name is in the archive already. S_OK, a
+ * message's own failure (skipped), or MAPI_E_DISK_ERROR with *why. */
 static HRESULT maildir_put(pass *p, archive_folder *f, const char *name, const char *headers, LPMESSAGE msg,
                            BOOL only_target, BOOL *present, uint64_t *bytes)
 {
 	*present = maildir_has(p, f, name, only_target);
 	if (*present)
 		return S_OK;
+	if (p->nstaged == p->capstaged) {
+		size_t cap = p->capstaged ? p->capstaged * 2 : 256;
+		struct staged *v = realloc(p->staged, cap * sizeof *v);
+		if (!v)
+			return fail(p, MAPI_E_NOT_ENOUGH_MEMORY, "%sout of memory%s", "");
+		p->staged = v;
+		p->capstaged = cap;
+	}
 	char *dir = maildir_dir(p, f);
 	if (!dir)
 		return fail(p, MAPI_E_NOT_ENOUGH_MEMORY, "%sout of memory%s", "");
@@ -401,8 +422,8 @@ static HRESULT maildir_put(pass *p, archive_folder *f, const char *name, const c
 	for (int i = 0; i < 3; i++) {
 		snprintf(sub, n, "%s/%s", dir, subs[i]);
 		if (export_mkdirs(sub) != 0) {
-			hr = fail(p, MAPI_E_DISK_ERROR, "%s: %s", sub);
 			snprintf(p->why, 256, "%s: %s", sub, strerror(errno));
+			hr = MAPI_E_DISK_ERROR;
 			goto out;
 		}
 	}
@@ -422,31 +443,76 @@ static HRESULT maildir_put(pass *p, archive_folder *f, const char *name, const c
 			goto out; /* the message's own failure: skipped */
 		}
 	}
-	if (!err && fsync(fd) != 0)
+	if (fd >= 0 && close(fd) != 0 && !err)
 		err = errno;
-	if (!err && link(tmp, final) != 0) {
-		if (errno == EEXIST)
-			*present = TRUE;
-		else
-			err = errno;
-	}
+	fd = -1;
 	if (err) {
 		snprintf(p->why, 256, "%s: %s", tmp, strerror(err));
 		hr = MAPI_E_DISK_ERROR;
-	} else {
-		hr = S_OK;
-		f->dirty = TRUE;
+		goto out;
 	}
+	p->staged[p->nstaged++] = (struct staged){tmp, final, (int)(f - p->st.folders), *bytes, only_target};
+	tmp = final = NULL;
+	hr = S_OK;
 out:
-	if (fd >= 0) {
+	if (fd >= 0)
 		close(fd);
+	if (tmp)
 		unlink(tmp);
-	}
 	free(tmp);
 	free(final);
 	free(sub);
 	free(dir);
 	return hr;
+}
+
+static void drop_staged(pass *p)
+{
+	for (size_t i = 0; i < p->nstaged; i++) {
+		unlink(p->staged[i].tmp);
+		free(p->staged[i].tmp);
+		free(p->staged[i].final);
+	}
+	p->nstaged = 0;
+}
+
+/* One flush of the file system for the whole batch (instead of one fsync
+ * per message), then the derived names: a name in cur/ always has its data
+ * on disk. An existing name was published by an interrupted pass. */
+static int publish(pass *p)
+{
+	if (!p->nstaged)
+		return 0;
+	int fd = open(p->mbdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || syncfs(fd) != 0) {
+		snprintf(p->why, 256, "%s: %s", p->mbdir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		drop_staged(p);
+		return 1;
+	}
+	close(fd);
+	int rc = 0;
+	for (size_t i = 0; i < p->nstaged; i++) {
+		struct staged *s = &p->staged[i];
+		if (rc == 0 && link(s->tmp, s->final) != 0) {
+			if (errno == EEXIST) {
+				p->c->present++;
+			} else {
+				snprintf(p->why, 256, "%s: %s", s->final, strerror(errno));
+				rc = 1;
+			}
+		} else if (rc == 0) {
+			p->st.folders[s->folder].dirty = TRUE;
+			p->c->archived++;
+			p->c->versions += s->version;
+			p->c->bytes += s->bytes;
+			if (p->step)
+				p->step(p->step_ctx, s->bytes);
+		}
+	}
+	drop_staged(p);
+	return rc;
 }
 
 static HRESULT mbox_put(pass *p, archive_folder *f, const char *headers, LPMESSAGE msg, const SPropValue *v,
@@ -543,7 +609,7 @@ static HRESULT do_job(pass *p, job *j)
 		goto skip;
 	if (present) {
 		p->c->present++;
-	} else {
+	} else if (p->o->format == ARCHIVE_MBOX) {
 		p->c->archived++;
 		p->c->versions += j->version_cn != 0;
 		p->c->bytes += bytes;
@@ -834,7 +900,7 @@ static HRESULT run_batch(pass *p, LPMAPIXCHANGEJOURNAL jn, LPSRowSet rows, uint6
 		}
 	}
 	/* 3. durable, then the state */
-	if (checkpoint(p, *last_cn) != 0)
+	if (publish(p) != 0 || checkpoint(p, *last_cn) != 0)
 		hr = MAPI_E_DISK_ERROR;
 out:
 	if (more)
@@ -913,6 +979,8 @@ out:
 			p.st.folders[i].run->format->close_folder(p.st.folders[i].run);
 			free(p.st.folders[i].run);
 		}
+	drop_staged(&p);
+	free(p.staged);
 	if (jn)
 		IMAPIXChangeJournal_Release(jn);
 	MAPIFreeBuffer(p.ipm);
