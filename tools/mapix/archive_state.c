@@ -53,8 +53,8 @@ static int unescape(char *s)
 	for (char *p = s; *p; p++) {
 		if (*p == '%') {
 			int a = hexval(p[1]), b = a >= 0 ? hexval(p[2]) : -1;
-			if (b < 0)
-				return -1;
+			if (b < 0 || (a == 0 && b == 0))
+				return -1; /* a NUL would cut the name short */
 			*o++ = (char)(a * 16 + b);
 			p += 2;
 		} else {
@@ -138,7 +138,7 @@ static int split_path(char *text, char ***names, int *depth)
 		return -1;
 	int i = 0;
 	for (char *save = NULL, *tok = strtok_r(text, "/", &save); tok && i < n; tok = strtok_r(NULL, "/", &save)) {
-		if (unescape(tok) != 0 || !(v[i] = strdup(tok))) {
+		if (unescape(tok) != 0 || !*tok || !(v[i] = strdup(tok))) {
 			while (i > 0)
 				free(v[--i]);
 			free(v);
@@ -184,18 +184,24 @@ int archive_state_load(const char *dest, const char *guid, archive_state *st)
 			st->cn = strtoull(line + 3, &end, 10);
 			bad = errno || *end;
 		} else if (strncmp(line, "folder ", 7) == 0) {
-			char key[256], apath[4096], cur[4096];
-			int excl;
-			unsigned long long len;
+			/* exactly five fields: key kind length path current */
+			char *fld[6] = {0}, *save = NULL;
+			int nf = 0;
+			for (char *tok = strtok_r(line + 7, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+				if (nf < 6)
+					fld[nf++] = tok;
+			char *end1 = NULL, *end2 = NULL;
+			long kind = nf == 5 ? strtol(fld[1], &end1, 10) : 0;
+			unsigned long long len = nf == 5 ? strtoull(fld[2], &end2, 10) : 0;
 			char **names = NULL;
 			int depth = 0;
-			if (sscanf(line + 7, "%255s %d %llu %4095s %4095s", key, &excl, &len, apath, cur) != 5 ||
-			    split_path(apath, &names, &depth) != 0) {
+			if (nf != 5 || *end1 || *end2 || kind < 0 || kind > 2 || fld[2][0] == '-' ||
+			    strlen(fld[0]) > 512 || split_path(fld[3], &names, &depth) != 0) {
 				bad = 1;
 				break;
 			}
-			char *current = strdup(cur);
-			archive_folder *fo = current ? archive_state_add(st, key, names, depth, current, excl) : NULL;
+			char *current = strdup(fld[4]);
+			archive_folder *fo = current ? archive_state_add(st, fld[0], names, depth, current, (int)kind) : NULL;
 			if (!fo) {
 				for (int i = 0; i < depth; i++)
 					free(names[i]);
