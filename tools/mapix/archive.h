@@ -14,6 +14,7 @@
 #ifndef MAPIX_CLI_ARCHIVE_H
 #define MAPIX_CLI_ARCHIVE_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include <mapix/mapix.h>
@@ -69,6 +70,7 @@ typedef struct archive_options {
 	archive_format_kind format;
 	BOOL versions;
 	BOOL quiet;
+	const volatile sig_atomic_t *stop; /* set: the pass ends after its current batch */
 } archive_options;
 
 /* What one pass did. */

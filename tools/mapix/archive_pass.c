@@ -968,8 +968,8 @@ HRESULT archive_pass(LPMDB mdb, const char *label, const archive_options *opts, 
 		uint64_t last = p.st.cn;
 		hr = run_batch(&p, jn, rows, &last);
 		FreeProws(rows);
-		if (FAILED(hr))
-			break;
+		if (FAILED(hr) || (opts->stop && *opts->stop))
+			break; /* a batch boundary: the state is complete */
 	}
 out:
 	/* Files left open by a failed batch: closed, not recorded (the next

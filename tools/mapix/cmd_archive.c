@@ -22,7 +22,7 @@
  * said). A lost server connection is noticed by a light check every two
  * seconds (the provider does not re-advise on its own yet); the mailbox is
  * then opened again, advised again and caught up from the journal.
- * SIGINT/SIGTERM stop it between passes.
+ * SIGINT/SIGTERM stop it at the next batch boundary of a pass.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -429,11 +429,17 @@ int cmd_archive(int argc, char **argv)
 	if (!a.opts.quiet)
 		cli_progress_start(&a.progress, a.verb, 0);
 	progress_verb(&a);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	if (a.watch) {
+		/* --watch ends cleanly on SIGINT/SIGTERM (after the batch in
+		 * progress); a single run keeps the default: killed at any point,
+		 * the next run resumes from the last checkpoint. */
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_signal;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		a.opts.stop = &stop_signal;
+	}
 
 	int nthreads = (int)(njobs < a.njobs ? njobs : a.njobs);
 	pthread_t *threads = calloc((size_t)nthreads + 1, sizeof *threads);
