@@ -101,7 +101,7 @@ static void archive_key(LPMAPIPROP obj, char out[128])
 }
 
 /* A saved IPM.Note in folder; its source key into key (may be NULL). */
-static void archive_new_message(LPMAPIFOLDER folder, const char *subject, char key[128])
+__attribute__((unused)) static void archive_new_message(LPMAPIFOLDER folder, const char *subject, char key[128])
 {
 	LPMESSAGE m = NULL;
 	CHECK(IMAPIFolder_CreateMessage(folder, NULL, 0, &m));

@@ -16,6 +16,7 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <mapix/mapix.h>
 
@@ -57,6 +58,11 @@ int archive_state_load(const char *dest, const char *guid, archive_state *st);
 /* Replaces the state file (write temp, fsync, rename, fsync directory). The
  * caller must have made durable everything the state claims. 0 or 1. */
 int archive_state_save(const char *dest, const archive_state *st);
+/* The same from and to a stream (--runas passes states through pipes):
+ * read checks the guid line against guid, or (NULL) that it is a GUID;
+ * what names the source in the error. */
+int archive_state_read(FILE *f, const char *guid, archive_state *st, const char *what);
+int archive_state_write(FILE *f, const archive_state *st);
 void archive_state_free(archive_state *st);
 archive_folder *archive_state_find(archive_state *st, const char *key);
 /* Adds a folder (takes ownership of names and current). NULL when out of memory. */
@@ -64,6 +70,9 @@ archive_folder *archive_state_add(archive_state *st, const char *key, char **nam
                                   int kind);
 /* %XX-encodes '/', '%', spaces and controls of one path component (malloc'd). */
 char *archive_path_escape(const char *s);
+/* Splits an archive path ("%" = empty) into decoded components (malloc'd);
+ * modifies text. -1 for a malformed path (bad escape, NUL, empty component). */
+int archive_path_split(char *text, char ***names, int *depth);
 
 typedef struct archive_options {
 	const char *dest;
@@ -71,6 +80,11 @@ typedef struct archive_options {
 	BOOL versions;
 	BOOL quiet;
 	const volatile sig_atomic_t *stop; /* set: the pass ends after its current batch */
+	/* --stdout-stream (a --runas worker): messages and states go to this
+	 * stream as frames (archive_stream.c) instead of files under dest; the
+	 * pass starts from stream_state (the state text the parent sent). */
+	FILE *stream;
+	const char *stream_state;
 } archive_options;
 
 /* What one pass did. */
@@ -93,6 +107,25 @@ typedef void (*archive_step_fn)(void *ctx, uint64_t bytes);
  * checkpoint, so the next pass resumes there. */
 HRESULT archive_pass(LPMDB mdb, const char *label, const archive_options *opts, archive_counts *counts,
                      archive_step_fn step, void *step_ctx, char *why);
+
+/* The Maildir++ directory of a folder below a mailbox's directory
+ * (malloc'd): the Inbox is the top, others .Name.Sub. */
+char *archive_maildir_dir(const char *mbdir, const archive_folder *f);
+
+/* ---- archive_stream.c: --runas (parent) and --stdout-stream (worker) ------------------- */
+
+/* Worker: frames on opts->stream. 0, or -1 (the stream is broken). */
+int archive_stream_message(FILE *out, const archive_folder *f, const char *name, int fd, uint64_t len);
+int archive_stream_state(FILE *out, const archive_state *st);
+/* Worker: `mapix archive --stdout-stream --mailbox PATH`: reads the state
+ * from stdin, archives to stdout. Returns the exit status. */
+int archive_stream_worker(const char *path, archive_options *opts);
+/* Parent: archives the local mailbox file path as its owner, through
+ * mapix-runas (pool at pool_socket, or one worker process), writing what
+ * the worker streams into opts->dest. S_OK or the failure, text in why. */
+HRESULT archive_runas_mailbox(const char *path, const char *label, const char *pool_socket,
+                              const archive_options *opts, archive_counts *counts, archive_step_fn step,
+                              void *step_ctx, char *why);
 
 /* The mailbox GUID of a store as 32 hex digits. */
 HRESULT archive_store_guid(LPMDB mdb, char out[33]);

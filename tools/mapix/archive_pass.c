@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <dirent.h>
@@ -122,12 +123,12 @@ static int bincmp(const SBinary *a, const SBinary *b)
 
 /* ---- folders ------------------------------------------------------------------------------ */
 
-static char *maildir_dir(pass *p, const archive_folder *f)
+char *archive_maildir_dir(const char *mbdir, const archive_folder *f)
 {
 	if (f->kind == ARCHIVE_FOLDER_INBOX)
-		return strdup(p->mbdir);
+		return strdup(mbdir);
 	cli_buf b = {0};
-	cli_buf_add(&b, p->mbdir, strlen(p->mbdir));
+	cli_buf_add(&b, mbdir, strlen(mbdir));
 	cli_buf_add(&b, "/", 1);
 	for (int i = 0; i < f->depth; i++) {
 		char *n = export_maildir_name(f->names[i]);
@@ -139,6 +140,11 @@ static char *maildir_dir(pass *p, const archive_folder *f)
 		free(n);
 	}
 	return b.oom ? (cli_buf_free(&b), NULL) : b.text;
+}
+
+static char *maildir_dir(pass *p, const archive_folder *f)
+{
+	return archive_maildir_dir(p->mbdir, f);
 }
 
 /* The mbox file of a folder, as export_mbox.c lays it out. */
@@ -553,6 +559,41 @@ static HRESULT mbox_put(pass *p, archive_folder *f, const char *headers, LPMESSA
 	return fatal ? MAPI_E_DISK_ERROR : hr;
 }
 
+/* --stdout-stream: the message (headers and MIME) into an anonymous file,
+ * then one frame; the parent publishes it. */
+static HRESULT stream_put(pass *p, archive_folder *f, const char *name, const char *headers, LPMESSAGE msg,
+                          uint64_t *bytes)
+{
+	int fd = memfd_create("mapix-archive", MFD_CLOEXEC);
+	if (fd < 0) {
+		snprintf(p->why, 256, "memfd_create: %s", strerror(errno));
+		return MAPI_E_DISK_ERROR;
+	}
+	int err = 0;
+	size_t hl = strlen(headers);
+	if (write(fd, headers, hl) != (ssize_t)hl)
+		err = errno ? errno : ENOSPC;
+	HRESULT hr = S_OK;
+	if (!err) {
+		export_run run = {.mime_flags = 0};
+		hr = export_write_mime_fd(&run, msg, fd, &err);
+		*bytes = run.bytes + hl;
+		if (FAILED(hr) && !err) {
+			snprintf(p->why, 256, "%s", MAPIXGetLastErrorText());
+			close(fd);
+			return hr; /* the message's own failure: skipped */
+		}
+	}
+	if (!err && archive_stream_message(p->o->stream, f, name, fd, *bytes) != 0)
+		err = errno ? errno : EPIPE;
+	close(fd);
+	if (err) {
+		snprintf(p->why, 256, "the output stream: %s", strerror(err));
+		return MAPI_E_DISK_ERROR;
+	}
+	return S_OK;
+}
+
 /* Archives one job. Returns S_OK (written, present, or not mail), a
  * message's own failure (reported, skipped; S_OK returned), or a failure
  * that stops the pass. */
@@ -599,7 +640,9 @@ static HRESULT do_job(pass *p, job *j)
 	}
 	BOOL present = FALSE;
 	uint64_t bytes = 0;
-	if (p->o->format == ARCHIVE_MAILDIR)
+	if (p->o->stream)
+		hr = stream_put(p, j->folder, name, headers, msg, &bytes);
+	else if (p->o->format == ARCHIVE_MAILDIR)
 		hr = maildir_put(p, j->folder, name, headers, msg, j->version_cn != 0, &present, &bytes);
 	else
 		hr = mbox_put(p, j->folder, headers, msg, v, &bytes);
@@ -609,7 +652,7 @@ static HRESULT do_job(pass *p, job *j)
 		goto skip;
 	if (present) {
 		p->c->present++;
-	} else if (p->o->format == ARCHIVE_MBOX) {
+	} else if (p->o->format == ARCHIVE_MBOX || p->o->stream) {
 		p->c->archived++;
 		p->c->versions += j->version_cn != 0;
 		p->c->bytes += bytes;
@@ -635,6 +678,16 @@ out:
 
 static int checkpoint(pass *p, uint64_t cn)
 {
+	if (p->o->stream) {
+		/* the parent makes the files durable before it keeps the state */
+		p->st.cn = cn;
+		p->state_dirty = FALSE;
+		if (archive_stream_state(p->o->stream, &p->st) != 0) {
+			snprintf(p->why, 256, "the output stream: %s", strerror(errno ? errno : EPIPE));
+			return 1;
+		}
+		return 0;
+	}
 	for (int i = 0; i < p->st.nfolders; i++) {
 		archive_folder *f = &p->st.folders[i];
 		if (f->run) {
@@ -680,7 +733,7 @@ static int save_folders(pass *p)
 	if (!p->state_dirty)
 		return 0;
 	p->state_dirty = FALSE;
-	if (archive_state_save(p->o->dest, &p->st) != 0) {
+	if (p->o->stream ? archive_stream_state(p->o->stream, &p->st) != 0 : archive_state_save(p->o->dest, &p->st) != 0) {
 		snprintf(p->why, 256, "the state could not be saved");
 		return 1;
 	}
@@ -691,6 +744,8 @@ static int save_folders(pass *p)
  * interrupted pass left in the Maildirs' tmp/. */
 static int restore(pass *p)
 {
+	if (p->o->stream)
+		return 0; /* the parent's files */
 	for (int i = 0; i < p->st.nfolders; i++) {
 		archive_folder *f = &p->st.folders[i];
 		if (f->kind == ARCHIVE_FOLDER_EXCLUDED)
@@ -920,14 +975,25 @@ HRESULT archive_pass(LPMDB mdb, const char *label, const archive_options *opts, 
 	*why = 0;
 	if (FAILED(hr = archive_store_guid(mdb, guid)))
 		return fail(&p, hr, "%sthe mailbox GUID: %s", "");
-	if (archive_state_load(opts->dest, guid, &p.st) != 0)
+	if (opts->stream && opts->stream_state && *opts->stream_state) {
+		FILE *f = fmemopen((void *)opts->stream_state, strlen(opts->stream_state), "r");
+		int rc = f ? archive_state_read(f, guid, &p.st, "the state sent by the parent") : 1;
+		if (f)
+			fclose(f);
+		if (rc != 0)
+			return fail(&p, MAPI_E_CORRUPT_DATA, "%sthe archive state cannot be read%s", "");
+	} else if (opts->stream) {
+		memset(&p.st, 0, sizeof p.st);
+		snprintf(p.st.guid, sizeof p.st.guid, "%s", guid);
+	} else if (archive_state_load(opts->dest, guid, &p.st) != 0) {
 		return fail(&p, MAPI_E_CORRUPT_DATA, "%sthe archive state cannot be read%s", "");
+	}
 	if (!p.st.label || strcmp(p.st.label, label) != 0) {
 		free(p.st.label);
 		p.st.label = strdup(label);
 		p.state_dirty = TRUE;
 	}
-	p.mbdir = export_join(opts->dest, label);
+	p.mbdir = export_join(opts->dest ? opts->dest : ".", label);
 	if (!p.st.label || !p.mbdir) {
 		hr = fail(&p, MAPI_E_NOT_ENOUGH_MEMORY, "%sout of memory%s", "");
 		goto out;

@@ -124,7 +124,7 @@ static char *state_path(const char *dest, const char *guid, const char *suffix)
 }
 
 /* Splits an archive path ("%" = empty) into decoded components. */
-static int split_path(char *text, char ***names, int *depth)
+int archive_path_split(char *text, char ***names, int *depth)
 {
 	*names = NULL;
 	*depth = 0;
@@ -151,6 +151,16 @@ static int split_path(char *text, char ***names, int *depth)
 	return 0;
 }
 
+static BOOL is_guid(const char *g)
+{
+	if (strlen(g) != 32)
+		return FALSE;
+	for (int i = 0; i < 32; i++)
+		if (!((g[i] >= '0' && g[i] <= '9') || (g[i] >= 'A' && g[i] <= 'F')))
+			return FALSE;
+	return TRUE;
+}
+
 int archive_state_load(const char *dest, const char *guid, archive_state *st)
 {
 	memset(st, 0, sizeof *st);
@@ -164,6 +174,17 @@ int archive_state_load(const char *dest, const char *guid, archive_state *st)
 		free(path);
 		return rc;
 	}
+	int rc = archive_state_read(f, guid, st, path);
+	fclose(f);
+	free(path);
+	return rc;
+}
+
+int archive_state_read(FILE *f, const char *guid, archive_state *st, const char *what)
+{
+	memset(st, 0, sizeof *st);
+	if (guid)
+		snprintf(st->guid, sizeof st->guid, "%s", guid);
 	char *line = NULL;
 	size_t cap = 0;
 	int lineno = 0, bad = 0;
@@ -173,7 +194,9 @@ int archive_state_load(const char *dest, const char *guid, archive_state *st)
 		if (lineno == 1) {
 			bad = strcmp(line, STATE_MAGIC) != 0;
 		} else if (strncmp(line, "guid ", 5) == 0) {
-			bad = strcmp(line + 5, guid) != 0;
+			bad = guid ? strcmp(line + 5, guid) != 0 : !is_guid(line + 5);
+			if (!bad)
+				snprintf(st->guid, sizeof st->guid, "%s", line + 5);
 		} else if (strncmp(line, "label ", 6) == 0) {
 			free(st->label);
 			st->label = strdup(line + 6);
@@ -196,7 +219,7 @@ int archive_state_load(const char *dest, const char *guid, archive_state *st)
 			char **names = NULL;
 			int depth = 0;
 			if (nf != 5 || *end1 || *end2 || kind < 0 || kind > 2 || fld[2][0] == '-' ||
-			    strlen(fld[0]) > 512 || split_path(fld[3], &names, &depth) != 0) {
+			    strlen(fld[0]) > 512 || archive_path_split(fld[3], &names, &depth) != 0) {
 				bad = 1;
 				break;
 			}
@@ -216,12 +239,11 @@ int archive_state_load(const char *dest, const char *guid, archive_state *st)
 		}
 	}
 	free(line);
-	fclose(f);
-	int rc = 0;
-	if (bad || lineno == 0)
-		rc = cli_error("archive: %s: not a mapix archive state file (line %d)", path, lineno);
-	free(path);
-	return rc;
+	if (bad || lineno == 0 || !is_guid(st->guid)) {
+		archive_state_free(st);
+		return cli_error("archive: %s: not a mapix archive state (line %d)", what, lineno);
+	}
+	return 0;
 }
 
 static int put_path(FILE *f, char *const *names, int depth)
@@ -238,6 +260,20 @@ static int put_path(FILE *f, char *const *names, int depth)
 			return -1;
 	}
 	return 0;
+}
+
+int archive_state_write(FILE *f, const archive_state *st)
+{
+	char *label = archive_path_escape(st->label ? st->label : "");
+	int bad = !label || fprintf(f, "%s\nguid %s\nlabel %s\ncn %llu\n", STATE_MAGIC, st->guid, label,
+	                            (unsigned long long)st->cn) < 0;
+	free(label);
+	for (int i = 0; i < st->nfolders && !bad; i++) {
+		const archive_folder *fo = &st->folders[i];
+		bad = fprintf(f, "folder %s %d %llu ", fo->key, fo->kind, (unsigned long long)fo->mbox_len) < 0 ||
+		      put_path(f, fo->names, fo->depth) != 0 || fprintf(f, " %s\n", *fo->current ? fo->current : "%") < 0;
+	}
+	return bad || fflush(f) != 0 ? -1 : 0;
 }
 
 int archive_state_save(const char *dest, const archive_state *st)
@@ -259,16 +295,8 @@ int archive_state_save(const char *dest, const archive_state *st)
 		rc = cli_error("archive: %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	char *label = archive_path_escape(st->label ? st->label : "");
-	int bad = !label || fprintf(f, "%s\nguid %s\nlabel %s\ncn %llu\n", STATE_MAGIC, st->guid, label,
-	                            (unsigned long long)st->cn) < 0;
-	free(label);
-	for (int i = 0; i < st->nfolders && !bad; i++) {
-		const archive_folder *fo = &st->folders[i];
-		bad = fprintf(f, "folder %s %d %llu ", fo->key, fo->kind, (unsigned long long)fo->mbox_len) < 0 ||
-		      put_path(f, fo->names, fo->depth) != 0 || fprintf(f, " %s\n", *fo->current ? fo->current : "%") < 0;
-	}
-	if (bad || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+	int bad = archive_state_write(f, st) != 0;
+	if (bad || fsync(fileno(f)) != 0) {
 		rc = cli_error("archive: %s: %s", tmp, strerror(errno ? errno : EIO));
 		fclose(f);
 		unlink(tmp);

@@ -61,6 +61,8 @@ typedef struct archiver {
 	archive_options opts;
 	const char *server;
 	BOOL watch;
+	BOOL runas;              /* --runas: each mailbox file read by its owner through mapix-runas */
+	const char *runas_pool;  /* --runas-pool SOCKET: through the pool instead of one process each */
 	mbjob *jobs;
 	int njobs;
 	pthread_mutex_t lock;
@@ -155,6 +157,11 @@ static void run_job(archiver *a, mbjob *j, sink_ctx *sc)
 	HRESULT hr = S_OK;
 	char why[256] = "";
 	LPMDB mdb = j->mdb;
+	step_ctx st = {a, j};
+	if (a->runas) {
+		hr = archive_runas_mailbox(j->name, j->label, a->runas_pool, &a->opts, &j->counts, on_step, &st, why);
+		goto done;
+	}
 	if (!mdb) {
 		hr = open_mailbox(a, j, &mdb);
 		if (FAILED(hr))
@@ -172,13 +179,13 @@ static void run_job(archiver *a, mbjob *j, sink_ctx *sc)
 			j->mdb = mdb;
 		}
 	}
-	step_ctx st = {a, j};
 	if (SUCCEEDED(hr))
 		hr = archive_pass(mdb, j->label, &a->opts, &j->counts, on_step, &st, why);
 	if (!a->watch && mdb)
 		IMsgStore_Release(mdb);
 	else if (FAILED(hr) && a->watch)
 		drop_store(j);
+done:
 	pthread_mutex_lock(&a->lock);
 	j->hr = hr;
 	j->failed = FAILED(hr);
@@ -315,7 +322,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: mapix archive --dest DIR [--format maildir|mbox] [--jobs N] [--versions] [--watch] [--quiet]\n"
-	        "                     (--server A [--mailboxes NAME,...] | --mailbox PATH [--mailbox PATH...])\n"
+	        "                     (--server A [--mailboxes NAME,...] | [--runas | --runas-pool S] --mailbox PATH...)\n"
+	        "       mapix archive --stdout-stream [--versions] --mailbox PATH   (a --runas worker)\n"
 	        "\n"
 	        "Archives every message that appeared in the mailboxes since the last run into\n"
 	        "DIR/<mailbox>/ (Maildir++ or mbox), exactly once; DIR/.mapix-archive/ keeps the state.\n"
@@ -324,16 +332,20 @@ static void usage(FILE *out)
 	        "  --mailbox PATH    a local mailbox file (may be given several times)\n"
 	        "  --jobs N          mailboxes archived at once (default 4)\n"
 	        "  --versions        also a new version of a message at each change (flags, moves)\n"
-	        "  --watch           keep running: archive again when a mailbox notifies a change\n");
+	        "  --watch           keep running: archive again when a mailbox notifies a change\n"
+	        "  --runas           read each mailbox file as its owner, through mapix-runas (root)\n"
+	        "  --runas-pool S    the same through the mapix-runas pool at socket S\n");
 }
 
 int cmd_archive(int argc, char **argv)
 {
 	const char *dest = NULL, *format = NULL, *jobs = NULL, *versions = NULL, *watch = NULL, *quiet = NULL,
-	           *server = NULL, *list = NULL, *mailbox = NULL, *help = NULL;
+	           *server = NULL, *list = NULL, *mailbox = NULL, *help = NULL, *runas = NULL, *pool = NULL,
+	           *stream = NULL;
 	const cli_option opts[] = {{"dest", 1, &dest},         {"format", 1, &format}, {"jobs", 1, &jobs},
 	                           {"versions", 0, &versions}, {"watch", 0, &watch},   {"quiet", 0, &quiet},
 	                           {"server", 1, &server},     {"mailboxes", 1, &list}, {"mailbox", 1, &mailbox},
+	                           {"runas", 0, &runas},       {"runas-pool", 1, &pool}, {"stdout-stream", 0, &stream},
 	                           {"help", 0, &help},         {NULL, 0, NULL}};
 	const char **pos = NULL;
 	int npos = 0, rc = cli_parse(argc, argv, opts, &pos, &npos);
@@ -346,8 +358,19 @@ int cmd_archive(int argc, char **argv)
 	}
 	if (npos)
 		return cli_usage_error("archive: unexpected argument (see mapix archive --help)");
+	if (stream) {
+		/* A --runas worker: one mailbox, frames on stdout. */
+		if (!mailbox || server || watch || runas || dest)
+			return cli_usage_error("archive: --stdout-stream takes one --mailbox PATH and nothing else");
+		archive_options wo = {.format = ARCHIVE_MAILDIR, .versions = versions != NULL, .quiet = TRUE};
+		return archive_stream_worker(mailbox, &wo);
+	}
 	if (!dest)
 		return cli_usage_error("archive: --dest DIR is required");
+	if (pool)
+		runas = "1";
+	if (runas && (server || watch || (format && strcmp(format, "maildir") != 0)))
+		return cli_usage_error("archive: --runas archives local mailbox files into Maildir, without --watch");
 	if (format && strcmp(format, "maildir") != 0 && strcmp(format, "mbox") != 0)
 		return cli_usage_error("archive: --format is maildir or mbox, not '%s'", format);
 	long njobs = 4;
@@ -370,6 +393,10 @@ int cmd_archive(int argc, char **argv)
 	a.opts.quiet = quiet != NULL;
 	a.server = server;
 	a.watch = watch != NULL;
+	a.runas = runas != NULL;
+	a.runas_pool = pool;
+	if (a.runas)
+		signal(SIGPIPE, SIG_IGN); /* a worker that dies early: EPIPE, not death */
 
 	/* The mailboxes: every --mailbox (cli_parse keeps only the last). */
 	char **names = NULL;
