@@ -8,7 +8,8 @@
  * "changes since N" pass over an open store and writes what appeared into
  * the mailbox's Maildir++ tree or mbox files; cmd_archive.c finds the
  * mailboxes, runs the passes on a bounded pool of threads, and in --watch
- * mode runs a pass again whenever a store notifies a change. docs/cli.md
+ * mode runs a pass again whenever a store notifies a change;
+ * archive_stream.c runs the pass in per-user workers (--runas). docs/cli.md
  * ("mapix archive") argues why every message lands exactly once.
  */
 #ifndef MAPIX_CLI_ARCHIVE_H

@@ -5,7 +5,9 @@
  *
  *   mapix archive --dest DIR [--format maildir|mbox] [--jobs N] [--versions]
  *                 [--watch] [--quiet]
- *                 (--server A [--mailboxes NAME,NAME...] | --mailbox PATH [--mailbox PATH...])
+ *                 (--server A [--mailboxes NAME,NAME...] |
+ *                  [--runas | --runas-pool SOCKET] --mailbox PATH [--mailbox PATH...])
+ *   mapix archive --stdout-stream [--versions] --mailbox PATH   (a --runas worker)
  *
  * With --server the caller is the service identity: one identity for every
  * mailbox, each opened by entry ID (MAPIXMailboxLogon: CreateStoreEntryID,
@@ -23,6 +25,10 @@
  * seconds (the provider does not re-advise on its own yet); the mailbox is
  * then opened again, advised again and caught up from the journal.
  * SIGINT/SIGTERM stop it at the next batch boundary of a pass.
+ *
+ * --runas: each mailbox file is read by its owner, in a worker that
+ * mapix-runas starts (archive_stream.c); the threads here then only write
+ * what the workers stream back.
  */
 #include <errno.h>
 #include <pthread.h>
