@@ -8,6 +8,7 @@
  * CLI helpers it calls. Seeds live in corpus/archive_state/.
  */
 #include <errno.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,10 +43,26 @@ int export_mkdirs(const char *path)
 
 static const char guid[] = "00112233445566778899AABBCCDDEEFF";
 
+static char dir[256];
+
+static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* The scratch directory goes when the run ends. */
+static void remove_base(void)
+{
+	if (dir[0])
+		nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static const char *base(void)
 {
-	static char dir[256];
 	if (!dir[0]) {
+		atexit(remove_base);
 		snprintf(dir, sizeof dir, "%s/mapix-fuzz-archive-%ld", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
 		         (long)getpid());
 		char p[512];
