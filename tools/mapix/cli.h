@@ -147,5 +147,6 @@ int cmd_export(int argc, char **argv); /* cmd_export.c */
 /* Executes mapix-runas; returns only when it could not be run. */
 int cmd_runas(int argc, char **argv);
 int cmd_dl(int argc, char **argv);
+int cmd_archive(int argc, char **argv); /* cmd_archive.c */
 
 #endif

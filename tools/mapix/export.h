@@ -67,6 +67,8 @@ typedef struct export_message {
 	LONG flag_status, last_verb;
 	const char *const *keywords; /* categories (UTF-8) */
 	ULONG nkeywords;
+	const char *extra_headers; /* mbox: header lines written before the message's own
+	                            * ("Name: value\n" each; `mapix archive`'s X-Mapix-Source-Key) */
 } export_message;
 
 typedef struct export_format export_format;

@@ -238,6 +238,8 @@ static HRESULT mbox_write(export_run *run, const export_message *m, int *fatal)
 	s->last = '\n';
 	s->message_bytes = 0;
 	HRESULT hr = put(s, line, strlen(line)) == 0 ? S_OK : MAPI_E_DISK_ERROR;
+	if (hr == S_OK && m->extra_headers && put(s, m->extra_headers, strlen(m->extra_headers)) != 0)
+		hr = MAPI_E_DISK_ERROR;
 	if (hr == S_OK)
 		hr = mapix_message_to_mime(m->msg, run->mime_flags, quote_write, s);
 	if (hr == S_OK) {

@@ -25,6 +25,7 @@ static const cli_command commands[] = {
 	{"runas", "run a command as another user (executes mapix-runas)", cmd_runas},
 	{"admin", "administer mapixd: accounts, grants, quotas, backups, status", cmd_admin},
 	{"dl", "personal distribution lists: create, add, remove, show, expand", cmd_dl},
+	{"archive", "archive new messages of many mailboxes, exactly once (Maildir or mbox)", cmd_archive},
 };
 
 static void usage(FILE *out)
