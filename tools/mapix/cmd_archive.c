@@ -21,9 +21,10 @@
  * --watch: after the first pass, each store is advised for new mail and for
  * objects created, moved and copied, and a notification runs that mailbox's
  * pass again (the journal says what is new, whatever the notification
- * said). A lost server connection is noticed by a light check every two
- * seconds (the provider does not re-advise on its own yet); the mailbox is
- * then opened again, advised again and caught up from the journal.
+ * said). Every two seconds a light check reads each remote journal's last
+ * change number: a number that moved (changes made while the connection
+ * was being re-established notify nobody) runs a pass, and a lost server
+ * gets the mailbox opened again, advised again and caught up.
  * SIGINT/SIGTERM stop it at the next batch boundary of a pass.
  *
  * --runas: each mailbox file is read by its owner, in a worker that
@@ -58,6 +59,7 @@ typedef struct mbjob {
 	LPMAPIADVISESINK sink;
 	BOOL pending, busy, failed, ever_ok;
 	double retry_at;
+	ULONGLONG checked_cn; /* the journal's last change number at the last liveness check */
 	HRESULT hr;
 	char why[256];
 	archive_counts counts;
@@ -244,14 +246,15 @@ static void *worker_main(void *arg)
 }
 
 /* Whether a remote store still answers (the journal's last change number
- * is one round trip). Called on the main thread while no worker uses it. */
-static BOOL store_alive(LPMDB mdb)
+ * is one round trip; *cn receives it). Called on the main thread while no
+ * worker uses it. */
+static BOOL store_alive(LPMDB mdb, ULONGLONG *cn)
 {
 	LPMAPIXCHANGEJOURNAL jn = NULL;
-	ULONGLONG cn = 0;
 	HRESULT hr = IMsgStore_QueryInterface(mdb, &IID_IMAPIXChangeJournal, (LPVOID *)&jn);
+	*cn = 0;
 	if (SUCCEEDED(hr)) {
-		hr = IMAPIXChangeJournal_GetLastChangeNumber(jn, &cn);
+		hr = IMAPIXChangeJournal_GetLastChangeNumber(jn, cn);
 		IMAPIXChangeJournal_Release(jn);
 	}
 	return hr != MAPI_E_NETWORK_ERROR;
@@ -506,13 +509,23 @@ int cmd_archive(int argc, char **argv)
 						continue;
 					j->busy = TRUE;
 					pthread_mutex_unlock(&a.lock);
-					BOOL alive = store_alive(j->mdb);
+					ULONGLONG cn;
+					BOOL alive = store_alive(j->mdb, &cn);
 					if (!alive)
 						drop_store(j);
 					pthread_mutex_lock(&a.lock);
 					j->busy = FALSE;
-					if (!alive) {
-						j->pending = TRUE; /* open again, advise again, catch up */
+					/* A lost server: open again, advise again, catch up. A
+					 * journal that moved since the last check also gets a
+					 * pass: the remote provider reconnects by itself on this
+					 * very call and advises again, but changes made while
+					 * it was away sent no notification (the pass is cheap
+					 * when nothing is new). */
+					BOOL moved = alive && cn != j->checked_cn;
+					if (alive)
+						j->checked_cn = cn;
+					if (!alive || moved) {
+						j->pending = TRUE;
 						pthread_cond_broadcast(&a.cond);
 					}
 				}
