@@ -103,6 +103,27 @@ MAPIX_API HRESULT mapix_message_to_mime_fd(LPMESSAGE lpMessage, ULONG ulFlags, i
 MAPIX_API HRESULT mapix_message_to_mime_buffer(LPMESSAGE lpMessage, ULONG ulFlags, BYTE **lppData,
                                                size_t *lpcbData);
 
+/* ---- writing kept bytes ---------------------------------------------------- */
+
+/* TRUE when ulFlags let an export write a message's kept original
+ * (PR_INTERNET_CONTENT) instead of rebuilding it: none of
+ * MAPIX_MIME_REGENERATE, MAPIX_MIME_NO_BCC, MAPIX_MIME_NO_PASSTHROUGH and
+ * MAPIX_MIME_NEW_MESSAGE_ID is set. mapix_message_to_mime decides with it. */
+MAPIX_API BOOL mapix_mime_source_allowed(ULONG ulFlags);
+/* Writes a kept original, lpData[0..cbData), through lpfnWrite exactly as
+ * mapix_message_to_mime writes a message's PR_INTERNET_CONTENT (the same
+ * code): the bytes unchanged but for the line endings MAPIX_MIME_CRLF
+ * asks for (see mapix_message_to_mime). For callers that already hold the
+ * value, e.g. from a contents table row; whether the flags allow it is
+ * the caller's to check (mapix_mime_source_allowed). */
+MAPIX_API HRESULT mapix_mime_write_source(const BYTE *lpData, size_t cbData, ULONG ulFlags, MAPIX_MIME_WRITE *lpfnWrite,
+                                          void *lpvContext);
+/* The same from a stream (e.g. OpenProperty(PR_INTERNET_CONTENT,
+ * IID_IStream)), read from its current position to its end in 64 KiB
+ * pieces, so memory stays bounded. */
+MAPIX_API HRESULT mapix_mime_write_source_stream(LPSTREAM lpStream, ULONG ulFlags, MAPIX_MIME_WRITE *lpfnWrite,
+                                                 void *lpvContext);
+
 /* ---- compressed RTF (MS-OXRTFCP) ------------------------------------------ */
 
 /* WrapCompressedRTFStream flags, as Windows mapiutil.h defines them

@@ -13,7 +13,14 @@
  * (or, going to CRLF, an LF that already has its CR) is copied as it is.
  * Both conversions are undone by the other, so a message keeps its bytes
  * whichever way it travels, as long as it was consistent to begin with.
+ *
+ * mapix_message_to_mime reaches it through mapix_mime_export_source; the
+ * same writer is public as mapix_mime_write_source (a buffer) and
+ * mapix_mime_write_source_stream (any IStream) for callers that read the
+ * value themselves, and mapix_mime_source_allowed is the one rule for when
+ * the kept bytes may be written at all.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -34,10 +41,10 @@ typedef struct source_writer {
 	BOOL conv_failed;
 } source_writer;
 
-BOOL mapix_mime_export_source_allowed(ULONG flags)
+MAPIX_API BOOL mapix_mime_source_allowed(ULONG ulFlags)
 {
-	return !(flags & (MAPIX_MIME_REGENERATE | MAPIX_MIME_NO_BCC | MAPIX_MIME_NO_PASSTHROUGH |
-	                  MAPIX_MIME_NEW_MESSAGE_ID));
+	return !(ulFlags & (MAPIX_MIME_REGENERATE | MAPIX_MIME_NO_BCC | MAPIX_MIME_NO_PASSTHROUGH |
+	                    MAPIX_MIME_NEW_MESSAGE_ID));
 }
 
 static int put(source_writer *w, const char *p, size_t n)
@@ -133,41 +140,52 @@ static int write_all(source_writer *w, const BYTE *data, size_t len)
 	return 0;
 }
 
-/* The value through OpenProperty(IID_IStream), when it is too large for
- * GetProps. */
-static HRESULT copy_stream(LPMESSAGE msg, source_writer *w)
+/* Copies src from its current position to its end through w. */
+static HRESULT copy_stream(LPSTREAM src, source_writer *w, const char *who)
 {
-	LPSTREAM src = NULL;
-	HRESULT hr = IMessage_OpenProperty(msg, PR_INTERNET_CONTENT, &IID_IStream, STGM_READ, 0, (LPUNKNOWN *)&src);
-	if (hr != S_OK)
-		return MAPI_E_NOT_FOUND; /* a provider that cannot stream it: rebuild */
 	BYTE *buf = g_try_malloc(PIECE);
-	if (!buf) {
-		IStream_Release(src);
-		return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "mapix_message_to_mime: out of memory");
-	}
+	if (!buf)
+		return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "%s: out of memory", who);
+	HRESULT hr;
 	for (;;) {
 		ULONG got = 0;
 		hr = IStream_Read(src, buf, PIECE, &got);
 		if (hr != S_OK) {
-			hr = mapix_error(hr, "mapix_message_to_mime: reading PR_INTERNET_CONTENT failed: %s",
-			                 MAPIXGetLastErrorText());
+			hr = mapix_error(hr, "%s: reading PR_INTERNET_CONTENT failed: %s", who, MAPIXGetLastErrorText());
 			break;
 		}
-		if (got == 0)
-			break;
-		if (write_all(w, buf, got) != 0) {
+		if (got && write_all(w, buf, got) != 0) {
 			hr = MAPI_E_DISK_ERROR; /* the caller tells why */
 			break;
 		}
+		/* Fewer bytes than asked for: the end (ISequentialStream::Read),
+		 * which spares asking once more for nothing, a round trip over
+		 * mapixd. */
+		if (got < PIECE)
+			break;
 	}
 	g_free(buf);
-	IStream_Release(src);
+	return hr;
+}
+
+/* Ends a copy: a CR still held is written, the stream flushed, and the
+ * writer's buffer freed. hr is the copy's result. */
+static HRESULT finish(source_writer *w, HRESULT hr, const char *who)
+{
+	if (w->conv_failed)
+		hr = mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "%s: out of memory", who);
+	if (hr == S_OK && w->cr_held && put(w, "\r", 1) != 0)
+		hr = MAPI_E_DISK_ERROR;
+	if (hr == S_OK && g_mime_stream_flush(w->out) < 0)
+		hr = MAPI_E_DISK_ERROR;
+	g_free(w->conv);
+	w->conv = NULL;
 	return hr;
 }
 
 HRESULT mapix_mime_export_source(LPMESSAGE msg, ULONG flags, GMimeStream *stream)
 {
+	static const char who[] = "mapix_message_to_mime";
 	/* GetProps first: most mail is small enough to come back whole, in one
 	 * look-up, where a stream would cost the store more. */
 	SizedSPropTagArray(1, tags) = {1, {PR_INTERNET_CONTENT}};
@@ -178,22 +196,56 @@ HRESULT mapix_mime_export_source(LPMESSAGE msg, ULONG flags, GMimeStream *stream
 		return MAPI_E_NOT_FOUND;
 	BOOL whole = v[0].ulPropTag == PR_INTERNET_CONTENT;
 	BOOL large = PROP_TYPE(v[0].ulPropTag) == PT_ERROR && v[0].Value.err == MAPI_E_NOT_ENOUGH_MEMORY;
-	if (!whole && !large) {
+	if (!whole) {
 		MAPIFreeBuffer(v);
-		return MAPI_E_NOT_FOUND;
+		if (!large)
+			return MAPI_E_NOT_FOUND;
 	}
 	source_writer w = {.out = stream, .want_crlf = (flags & MAPIX_MIME_CRLF) != 0};
-	if (whole)
+	if (whole) {
 		hr = write_all(&w, v[0].Value.bin.lpb, v[0].Value.bin.cb) == 0 ? S_OK : MAPI_E_DISK_ERROR;
-	else
-		hr = copy_stream(msg, &w);
-	MAPIFreeBuffer(v);
-	if (w.conv_failed)
-		hr = mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "mapix_message_to_mime: out of memory");
-	if (hr == S_OK && w.cr_held && put(&w, "\r", 1) != 0)
-		hr = MAPI_E_DISK_ERROR;
-	if (hr == S_OK && g_mime_stream_flush(stream) < 0)
-		hr = MAPI_E_DISK_ERROR;
-	g_free(w.conv);
+		MAPIFreeBuffer(v);
+	} else {
+		/* Too large for GetProps: through OpenProperty(IID_IStream). */
+		LPSTREAM src = NULL;
+		if (IMessage_OpenProperty(msg, PR_INTERNET_CONTENT, &IID_IStream, STGM_READ, 0, (LPUNKNOWN *)&src) != S_OK)
+			return MAPI_E_NOT_FOUND; /* a provider that cannot stream it: rebuild */
+		hr = copy_stream(src, &w, who);
+		IStream_Release(src);
+	}
+	return finish(&w, hr, who);
+}
+
+/* Runs a copy into a write stream on fn and gives the result the meaning
+ * mapix_message_to_mime gives it. */
+static HRESULT write_source(const BYTE *data, size_t len, LPSTREAM src, ULONG flags, MAPIX_MIME_WRITE *fn,
+                            void *ctx, const char *who)
+{
+	mapix_mime_init();
+	GMimeStream *out = mapix_mime_write_stream_new(fn, ctx);
+	source_writer w = {.out = out, .want_crlf = (flags & MAPIX_MIME_CRLF) != 0};
+	HRESULT hr = src ? copy_stream(src, &w, who) : write_all(&w, data, len) == 0 ? S_OK : MAPI_E_DISK_ERROR;
+	hr = finish(&w, hr, who);
+	if (hr == MAPI_E_DISK_ERROR)
+		hr = mapix_mime_write_stream_stopped(out)
+		         ? mapix_error(MAPI_E_USER_CANCEL, "%s: the write function stopped the export", who)
+		         : mapix_error(MAPI_E_DISK_ERROR, "%s: writing failed: %s", who, strerror(errno));
+	g_object_unref(out);
 	return hr;
+}
+
+MAPIX_API HRESULT mapix_mime_write_source(const BYTE *lpData, size_t cbData, ULONG ulFlags, MAPIX_MIME_WRITE *lpfnWrite,
+                                          void *lpvContext)
+{
+	if ((!lpData && cbData) || !lpfnWrite)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "mapix_mime_write_source: NULL argument");
+	return write_source(lpData, cbData, NULL, ulFlags, lpfnWrite, lpvContext, "mapix_mime_write_source");
+}
+
+MAPIX_API HRESULT mapix_mime_write_source_stream(LPSTREAM lpStream, ULONG ulFlags, MAPIX_MIME_WRITE *lpfnWrite,
+                                                 void *lpvContext)
+{
+	if (!lpStream || !lpfnWrite)
+		return mapix_error(MAPI_E_INVALID_PARAMETER, "mapix_mime_write_source_stream: NULL argument");
+	return write_source(NULL, 0, lpStream, ulFlags, lpfnWrite, lpvContext, "mapix_mime_write_source_stream");
 }

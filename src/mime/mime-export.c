@@ -424,7 +424,7 @@ static HRESULT export_to_stream(LPMESSAGE msg, ULONG flags, GMimeStream *stream)
 	HRESULT hr;
 
 	mapix_mime_init();
-	if (mapix_mime_export_source_allowed(flags)) {
+	if (mapix_mime_source_allowed(flags)) {
 		/* The message as it came, when it kept that: nothing to build. */
 		hr = mapix_mime_export_source(msg, flags, stream);
 		if (hr == MAPI_E_DISK_ERROR) {

@@ -228,8 +228,9 @@ BOOL mapix_mime_write_stream_stopped(GMimeStream *stream);
  * as mapixmime.h says), piece by piece. MAPI_E_NOT_FOUND (no error text
  * set) when the message has no such value: the caller rebuilds it. */
 HRESULT mapix_mime_export_source(LPMESSAGE msg, ULONG flags, GMimeStream *stream);
-/* Whether flags allow writing a kept original instead of rebuilding. */
-BOOL mapix_mime_export_source_allowed(ULONG flags);
+/* (mapix_mime_source_allowed, mapix_mime_write_source and
+ * mapix_mime_write_source_stream, public in mapixmime.h, are here too:
+ * one writer of kept bytes for every caller.) */
 
 /* ---- mime-rtf*.c ---------------------------------------------------------- */
 

@@ -173,51 +173,74 @@ static void report_skip(walk *w, const SBinary *eid, HRESULT hr)
 	w->skipped++;
 }
 
-/* Writes one message; returns 1 when the export must stop. */
-static int export_one(walk *w, LPMAPIFOLDER folder, const SBinary *eid)
+static const ULONG all_tags[M_COUNT] = {
+	PR_MESSAGE_FLAGS,          PR_MSG_STATUS,         PR_FLAG_STATUS,   PR_LAST_VERB_EXECUTED,
+	PR_MESSAGE_DELIVERY_TIME,  PR_CLIENT_SUBMIT_TIME, PR_CREATION_TIME, PR_SENDER_SMTP_ADDRESS_W,
+	PR_SENDER_EMAIL_ADDRESS_W, PR_SENDER_ADDRTYPE_W,  PR_SENT_REPRESENTING_SMTP_ADDRESS_W, PR_NULL};
+
+/* The contents table's first columns; the format's follow (at[]). */
+enum { C_EID, C_CLASS, C_FIRST };
+
+/* The columns of one folder's contents table: the entry ID, the class and
+ * what the format reads of a message, so that the message is opened only
+ * for its MIME form. The envelope's fallbacks (submit and creation time,
+ * the sender's other addresses) are not columns: mail converted from MIME
+ * has the delivery time and the sender's SMTP address, so they are asked
+ * of the message only when a row lacks those.
+ *
+ * PR_INTERNET_CONTENT is no column: a table cuts long values (the local
+ * store's to 255 bytes, MS-OXCDATA's limit), so a row can only say that
+ * a message kept its original, never give it, and reading it for the row
+ * costs the store the whole value. export_write_mime streams it instead. */
+typedef struct export_columns {
+	SizedSPropTagArray(C_FIRST + M_COUNT, tags);
+	int at[M_COUNT]; /* column of each M_*, or -1 */
+} export_columns;
+
+static void make_columns(walk *w, export_columns *c)
 {
-	ULONG type = 0, n = 0;
-	LPMESSAGE msg = NULL;
-	LPSPropValue v = NULL, got = NULL, got2 = NULL; /* v: one slot per M_*, pointing into got or got2 */
-	char *sender = NULL, *tmp = NULL, **keywords = NULL;
-	int fatal = 0;
-	static const ULONG all_tags[M_COUNT] = {
-		PR_MESSAGE_FLAGS,          PR_MSG_STATUS,         PR_FLAG_STATUS,   PR_LAST_VERB_EXECUTED,
-		PR_MESSAGE_DELIVERY_TIME,  PR_CLIENT_SUBMIT_TIME, PR_CREATION_TIME, PR_SENDER_SMTP_ADDRESS_W,
-		PR_SENDER_EMAIL_ADDRESS_W, PR_SENDER_ADDRTYPE_W,  PR_SENT_REPRESENTING_SMTP_ADDRESS_W, PR_NULL};
-	/* Only what the format uses: every property asked for costs the store
-	 * a lookup, found or not. The others stay PR_NULL in v. The envelope's
-	 * fallbacks (submit and creation time, the sender's other addresses)
-	 * are asked for only when the message lacks the delivery time or the
-	 * sender's SMTP address, which mail converted from MIME always has. */
-	SizedSPropTagArray(M_COUNT, tags) = {0, {0}};
-	SizedSPropTagArray(M_COUNT, tags2) = {0, {0}};
-	int at[M_COUNT], at2[M_COUNT];
 	unsigned needs = w->run.format->needs;
+	c->tags.cValues = 0;
+	c->tags.aulPropTag[c->tags.cValues++] = PR_ENTRYID;
+	c->tags.aulPropTag[c->tags.cValues++] = PR_MESSAGE_CLASS_W;
 	for (int i = 0; i < M_COUNT; i++) {
 		BOOL flags = i < M_DELIVERY || i == M_KEYWORDS;
 		BOOL fallback = i == M_SUBMIT || i == M_CREATION || i == M_S_EMAIL || i == M_S_TYPE || i == M_SR_SMTP;
 		ULONG tag = i == M_KEYWORDS ? w->keywords_tag : all_tags[i];
-		at[i] = at2[i] = -1;
+		c->at[i] = -1;
 		if (tag != PR_NULL && !fallback && (needs & (flags ? EXPORT_NEEDS_FLAGS : EXPORT_NEEDS_ENVELOPE))) {
-			at[i] = (int)tags.cValues;
-			tags.aulPropTag[tags.cValues++] = tag;
+			c->at[i] = (int)c->tags.cValues;
+			c->tags.aulPropTag[c->tags.cValues++] = tag;
 		}
+	}
+}
+
+/* Writes the message of one contents table row (whose columns c says);
+ * returns 1 when the export must stop. Only writing the MIME form opens
+ * the message; its other values come from the row. */
+static int export_one(walk *w, LPMAPIFOLDER folder, const export_columns *c, LPSPropValue row)
+{
+	const SBinary *eid = &row[C_EID].Value.bin;
+	ULONG type = 0;
+	LPMESSAGE msg = NULL;
+	SPropValue v[M_COUNT];
+	LPSPropValue got2 = NULL;
+	char *sender = NULL, *tmp = NULL, **keywords = NULL;
+	int fatal = 0;
+	SizedSPropTagArray(M_COUNT, tags2) = {0, {0}};
+	int at2[M_COUNT];
+	unsigned needs = w->run.format->needs;
+
+	for (int i = 0; i < M_COUNT; i++) {
+		v[i].ulPropTag = PR_NULL;
+		if (c->at[i] >= 0)
+			v[i] = row[c->at[i]];
+		at2[i] = -1;
 	}
 
 	HRESULT hr = IMAPIFolder_OpenEntry(folder, eid->cb, (LPENTRYID)eid->lpb, NULL, 0, &type, (LPUNKNOWN *)&msg);
 	if (SUCCEEDED(hr) && type != MAPI_MESSAGE)
 		hr = MAPI_E_INVALID_ENTRYID;
-	if (SUCCEEDED(hr) && tags.cValues)
-		hr = IMessage_GetProps(msg, (LPSPropTagArray)&tags, MAPI_UNICODE, &n, &got);
-	if (SUCCEEDED(hr) && MAPIAllocateBuffer(M_COUNT * sizeof *v, (LPVOID *)&v) != S_OK)
-		hr = MAPI_E_NOT_ENOUGH_MEMORY;
-	if (SUCCEEDED(hr))
-		for (int i = 0; i < M_COUNT; i++) {
-			v[i].ulPropTag = PR_NULL;
-			if (at[i] >= 0 && (ULONG)at[i] < n)
-				v[i] = got[at[i]];
-		}
 	if (SUCCEEDED(hr) && (needs & EXPORT_NEEDS_ENVELOPE)) {
 		BOOL no_time = PROP_TYPE(v[M_DELIVERY].ulPropTag) != PT_SYSTIME;
 		BOOL no_smtp = v[M_S_SMTP].ulPropTag != PR_SENDER_SMTP_ADDRESS_W;
@@ -293,8 +316,6 @@ out:
 		free(keywords);
 	}
 	MAPIFreeBuffer(sender);
-	MAPIFreeBuffer(v);
-	MAPIFreeBuffer(got);
 	MAPIFreeBuffer(got2);
 	if (msg)
 		IMessage_Release(msg);
@@ -317,11 +338,12 @@ static BOOL is_ipm(LPSPropValue v)
 /* Writes the folder's messages; returns 1 when the export must stop. */
 static int export_messages(walk *w, LPMAPIFOLDER folder)
 {
-	static const SizedSPropTagArray(2, cols) = {2, {PR_ENTRYID, PR_MESSAGE_CLASS_W}};
+	export_columns cols;
+	make_columns(w, &cols);
 	LPMAPITABLE table = NULL;
 	HRESULT hr = IMAPIFolder_GetContentsTable(folder, MAPI_UNICODE, &table);
 	if (SUCCEEDED(hr))
-		hr = IMAPITable_SetColumns(table, (LPSPropTagArray)&cols, 0);
+		hr = IMAPITable_SetColumns(table, (LPSPropTagArray)&cols.tags, 0);
 	int stop = 0;
 	while (SUCCEEDED(hr) && !stop) {
 		LPSRowSet rows = NULL;
@@ -330,9 +352,10 @@ static int export_messages(walk *w, LPMAPIFOLDER folder)
 		ULONG count = rows->cRows;
 		for (ULONG i = 0; i < count && !stop; i++) {
 			LPSPropValue r = rows->aRow[i].lpProps;
-			if (r[0].ulPropTag != PR_ENTRYID || !is_ipm(&r[1]))
+			if (rows->aRow[i].cValues < cols.tags.cValues || r[C_EID].ulPropTag != PR_ENTRYID ||
+			    !is_ipm(&r[C_CLASS]))
 				continue;
-			stop = export_one(w, folder, &r[0].Value.bin);
+			stop = export_one(w, folder, &cols, r);
 		}
 		FreeProws(rows);
 		if (count == 0)

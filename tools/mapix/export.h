@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include <mapix/mapix.h>
+#include <mapix/mapixmime.h>
 
 #include "cli.h"
 
@@ -124,7 +125,15 @@ int export_fsync_path(const char *path);
  * When writing the file failed (disk full...), *write_err is its errno and
  * the result MAPI_E_DISK_ERROR; otherwise *write_err is 0 and a failure is
  * the message's own (it could not be read or converted). */
-HRESULT export_write_mime_fd(export_run *run, LPMESSAGE msg, int fd, int *write_err);
+HRESULT export_write_mime_fd(export_run *run, const export_message *m, int fd, int *write_err);
+/* Writes the message's MIME form through fn. When the flags allow a kept
+ * original, it is read alone through OpenProperty(PR_INTERNET_CONTENT,
+ * IID_IStream) and written by mapix_mime_write_source_stream (what
+ * mapix_message_to_mime would write, without its first GetProps, which
+ * makes the local store read every stored value of the message); a
+ * message without one (or a provider without streams) goes to
+ * mapix_message_to_mime. */
+HRESULT export_write_mime(export_run *run, const export_message *m, MAPIX_MIME_WRITE *fn, void *ctx);
 /* A path joined from a directory and a name (malloc'd). */
 char *export_join(const char *dir, const char *name);
 

@@ -89,7 +89,7 @@ static HRESULT eml_write(export_run *run, const export_message *m, int *fatal)
 		hr = MAPI_E_DISK_ERROR;
 		goto out;
 	}
-	hr = export_write_mime_fd(run, m->msg, fd, &err);
+	hr = export_write_mime_fd(run, m, fd, &err);
 	if (close(fd) != 0 && hr == S_OK) {
 		err = errno;
 		hr = MAPI_E_DISK_ERROR;

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <mapix/edkmdb.h>
+#include <mapix/mapiguid.h>
 #include <mapix/mapixmime.h>
 
 #include "export.h"
@@ -131,10 +133,26 @@ static int write_all(void *ctx, const void *data, size_t len)
 	return 0;
 }
 
-HRESULT export_write_mime_fd(export_run *run, LPMESSAGE msg, int fd, int *write_err)
+HRESULT export_write_mime(export_run *run, const export_message *m, MAPIX_MIME_WRITE *fn, void *ctx)
+{
+	if (mapix_mime_source_allowed(run->mime_flags)) {
+		LPSTREAM src = NULL;
+		if (IMessage_OpenProperty(m->msg, PR_INTERNET_CONTENT, &IID_IStream, STGM_READ, 0, (LPUNKNOWN *)&src) ==
+		    S_OK) {
+			HRESULT hr = mapix_mime_write_source_stream(src, run->mime_flags, fn, ctx);
+			IStream_Release(src);
+			return hr;
+		}
+		/* No kept original (the usual answer is MAPI_E_NOT_FOUND), or a
+		 * provider that cannot stream it: mapix_message_to_mime decides. */
+	}
+	return mapix_message_to_mime(m->msg, run->mime_flags, fn, ctx);
+}
+
+HRESULT export_write_mime_fd(export_run *run, const export_message *m, int fd, int *write_err)
 {
 	fd_sink s = {fd, 0, 0};
-	HRESULT hr = mapix_message_to_mime(msg, run->mime_flags, write_all, &s);
+	HRESULT hr = export_write_mime(run, m, write_all, &s);
 	run->bytes += s.bytes;
 	*write_err = s.err;
 	if (hr == MAPI_E_USER_CANCEL && s.err)

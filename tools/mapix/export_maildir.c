@@ -279,7 +279,7 @@ static HRESULT maildir_write(export_run *run, const export_message *m, int *fata
 		free(cur);
 		return MAPI_E_DISK_ERROR;
 	}
-	hr = export_write_mime_fd(run, m->msg, fd, &err);
+	hr = export_write_mime_fd(run, m, fd, &err);
 	if (close(fd) != 0 && hr == S_OK) {
 		err = errno;
 		hr = MAPI_E_DISK_ERROR;

@@ -241,7 +241,7 @@ static HRESULT mbox_write(export_run *run, const export_message *m, int *fatal)
 	if (hr == S_OK && m->extra_headers && put(s, m->extra_headers, strlen(m->extra_headers)) != 0)
 		hr = MAPI_E_DISK_ERROR;
 	if (hr == S_OK)
-		hr = mapix_message_to_mime(m->msg, run->mime_flags, quote_write, s);
+		hr = export_write_mime(run, m, quote_write, s);
 	if (hr == S_OK) {
 		/* What is still held is a line start that never became "From ". */
 		const char *end = s->last == '\n' ? "\n" : "\n\n";
