@@ -442,7 +442,8 @@ static HRESULT maildir_put(pass *p, archive_folder *f, const char *name, const c
 		err = errno ? errno : ENOSPC;
 	if (!err) {
 		export_run run = {.mime_flags = 0};
-		hr = export_write_mime_fd(&run, msg, fd, &err);
+		export_message m = {.msg = msg};
+		hr = export_write_mime_fd(&run, &m, fd, &err);
 		*bytes = run.bytes + hl;
 		if (FAILED(hr) && !err) {
 			snprintf(p->why, 256, "%s", MAPIXGetLastErrorText());
@@ -576,7 +577,8 @@ static HRESULT stream_put(pass *p, archive_folder *f, const char *name, const ch
 	HRESULT hr = S_OK;
 	if (!err) {
 		export_run run = {.mime_flags = 0};
-		hr = export_write_mime_fd(&run, msg, fd, &err);
+		export_message m = {.msg = msg};
+		hr = export_write_mime_fd(&run, &m, fd, &err);
 		*bytes = run.bytes + hl;
 		if (FAILED(hr) && !err) {
 			snprintf(p->why, 256, "%s", MAPIXGetLastErrorText());
