@@ -2,8 +2,9 @@
  * mapixd_fixture.h — a mapixd per test for the tests that need their own
  * server configuration (tests/test_mapixd_admin.c): the server is started
  * from $MAPIX_BUILD_DIR on a socket in a temporary directory, with the
- * test's user as its only administrator, and stopped by mapixd_stop (or
- * the teardown when a test fails). Also work done by a thread
+ * test's user as its only administrator (mapixd_start_opts for another
+ * name, administrator or timeout), and stopped by mapixd_stop (or the
+ * teardown when a test fails). Also work done by a thread
  * impersonating another user (root only) and audit-log counting.
  */
 #ifndef MAPIX_TEST_MAPIXD_FIXTURE_H
@@ -67,13 +68,22 @@ static BOOL mapixd_can_connect(const char *sock)
 
 static void mapixd_relaunch(mapixd *s);
 
-/* Starts mapixd; `extra` is appended to the configuration (sections). */
-static void mapixd_start(mapixd *s, const char *extra)
+/* What mapixd_start fixes, for the tests that want other values. */
+typedef struct mapixd_opts {
+	const char *tmp_tag; /* prefix of the temporary directory */
+	const char *name;    /* [server] name (it shows in mailbox DNs) */
+	const char *admin;   /* [rights] administrators; NULL: the test's user */
+	int io_timeout;      /* [limits] io_timeout, seconds */
+} mapixd_opts;
+
+/* Starts mapixd with the settings in `o`; `extra` is appended to the
+ * configuration (lines of [limits], or further sections). */
+static void mapixd_start_opts(mapixd *s, const mapixd_opts *o, const char *extra)
 {
 	memset(s, 0, sizeof *s);
 	if (access(mapixd_build_path("src/server/mapixd"), X_OK) != 0)
 		MAPIX_SKIP("mapixd is not built (src/server is not part of this build)");
-	s->dir = mapix_test_tmpdir("mapixd-admin");
+	s->dir = mapix_test_tmpdir(o->tmp_tag);
 	assert_non_null(s->dir);
 	chmod(s->dir, 0755); /* other identities reach the socket inside */
 	snprintf(s->sock, sizeof s->sock, "%s/mapixd.sock", s->dir);
@@ -82,16 +92,27 @@ static void mapixd_start(mapixd *s, const char *extra)
 	snprintf(s->data, sizeof s->data, "%s/data", s->dir);
 	FILE *f = fopen(s->conf, "w");
 	assert_non_null(f);
-	struct passwd *pw = getpwuid(geteuid());
+	const char *admin = o->admin;
+	if (!admin) {
+		struct passwd *pw = getpwuid(geteuid());
+		admin = pw ? pw->pw_name : "root";
+	}
 	fprintf(f,
-	        "[server]\nname = admintest\nsocket = %s\ndata_dir = %s\n"
+	        "[server]\nname = %s\nsocket = %s\ndata_dir = %s\n"
 	        "[rights]\nadministrators = %s\n"
 	        "[audit]\nfile = %s\n"
-	        "[limits]\nio_timeout = 5\n%s",
-	        s->sock, s->data, pw ? pw->pw_name : "root", s->audit, extra ? extra : "");
+	        "[limits]\nio_timeout = %d\n%s",
+	        o->name, s->sock, s->data, admin, s->audit, o->io_timeout, extra ? extra : "");
 	fclose(f);
 	mapixd_running = s;
 	mapixd_relaunch(s);
+}
+
+/* Starts mapixd; `extra` is appended to the configuration (sections). */
+static void mapixd_start(mapixd *s, const char *extra)
+{
+	const mapixd_opts o = {"mapixd-admin", "admintest", NULL, 5};
+	mapixd_start_opts(s, &o, extra);
 }
 
 /* Starts the server of `s` again (after a kill) on the same configuration
@@ -117,17 +138,30 @@ static void mapixd_relaunch(mapixd *s)
 	assert_true(mapixd_can_connect(s->sock));
 }
 
+/* Sends `sig` to the server and reaps it (SIGKILL after 5 s); the
+ * directory stays, for mapixd_relaunch. */
+static void mapixd_kill(mapixd *s, int sig)
+{
+	if (s->pid <= 0)
+		return;
+	kill(s->pid, sig);
+	int status;
+	for (int i = 0; i < 500; i++) {
+		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+			s->pid = 0;
+			return;
+		}
+		usleep(10000);
+	}
+	kill(s->pid, SIGKILL);
+	waitpid(s->pid, &status, 0);
+	s->pid = 0;
+}
+
 static void mapixd_stop(mapixd *s)
 {
 	mapixd_running = NULL;
-	if (s->pid > 0) {
-		int status;
-		kill(s->pid, SIGTERM);
-		for (int i = 0; i < 500 && waitpid(s->pid, &status, WNOHANG) != s->pid; i++)
-			usleep(10000);
-		kill(s->pid, SIGKILL);
-		waitpid(s->pid, &status, 0);
-	}
+	mapixd_kill(s, SIGTERM);
 	if (s->dir) {
 		mapix_test_rmtree(s->dir);
 		free(s->dir);

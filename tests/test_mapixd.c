@@ -19,7 +19,7 @@
  * Identity tests need root (to impersonate "nobody" and "daemon"); they
  * skip otherwise.
  */
-#include "testutil.h"
+#include "mapixd_fixture.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,132 +44,17 @@
 #include <mapix/mapixremote.h>
 #include <mapix/mapixstore.h>
 
-#define assert_hr(expr, want)                                                                          \
-	do {                                                                                               \
-		HRESULT hr_ = (expr);                                                                          \
-		if (hr_ != (HRESULT)(want))                                                                    \
-			fail_msg("%s:%d: %s returned 0x%08X, expected 0x%08X (%s)", __FILE__, __LINE__, #expr,     \
-			         (unsigned)hr_, (unsigned)(want), MAPIXGetLastErrorText());                        \
-	} while (0)
-#define assert_ok(expr) assert_hr(expr, S_OK)
-
 #define OWNER_UID 65534   /* nobody: owns alice's mailbox */
 #define SERVICE_UID 1     /* daemon: the service identity */
 
 /* ---- a server per test ------------------------------------------------------------------ */
 
-typedef struct server {
-	char *dir;
-	char sock[600], conf[600], audit[600], data[600];
-	pid_t pid;
-} server;
-
-static server *g_running; /* stopped by the teardown when a test fails */
-
-static char *mapixd_path(void)
+/* The fixture's server, named testsrv (mailbox DNs say so), with a 2 s I/O
+ * timeout; `limits` adds lines to [limits]. */
+static void server_start(mapixd *s, const char *limits)
 {
-	static char path[4096];
-	const char *b = getenv("MAPIX_BUILD_DIR");
-	snprintf(path, sizeof path, "%s/src/server/mapixd", b ? b : ".");
-	return access(path, X_OK) == 0 ? path : NULL;
-}
-
-static BOOL can_connect(const char *sock)
-{
-	struct sockaddr_un a;
-	memset(&a, 0, sizeof a);
-	a.sun_family = AF_UNIX;
-	snprintf(a.sun_path, sizeof a.sun_path, "%s", sock);
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	BOOL ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
-static void server_launch(server *s)
-{
-	s->pid = fork();
-	assert_true(s->pid >= 0);
-	if (s->pid == 0) {
-		/* Not the test's stdout: a pipe reader would wait for the server. */
-		char log[700];
-		snprintf(log, sizeof log, "%s/mapixd.log", s->dir);
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (fd >= 0) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-			close(fd);
-		}
-		execl(mapixd_path(), "mapixd", "--config", s->conf, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 500 && !can_connect(s->sock); i++)
-		usleep(10000);
-	assert_true(can_connect(s->sock));
-}
-
-/* Starts mapixd with the test's user as administrator; `limits` adds lines
- * to [limits]. */
-static void server_start(server *s, const char *limits)
-{
-	memset(s, 0, sizeof *s);
-	if (!mapixd_path())
-		MAPIX_SKIP("mapixd is not built (src/server is not part of this build)");
-	s->dir = mapix_test_tmpdir("mapixd");
-	assert_non_null(s->dir);
-	chmod(s->dir, 0755); /* other identities reach the socket inside */
-	snprintf(s->sock, sizeof s->sock, "%s/mapixd.sock", s->dir);
-	snprintf(s->conf, sizeof s->conf, "%s/mapixd.conf", s->dir);
-	snprintf(s->audit, sizeof s->audit, "%s/audit.log", s->dir);
-	snprintf(s->data, sizeof s->data, "%s/data", s->dir);
-	FILE *f = fopen(s->conf, "w");
-	assert_non_null(f);
-	struct passwd *pw = getpwuid(geteuid());
-	fprintf(f,
-	        "[server]\nname = testsrv\nsocket = %s\ndata_dir = %s\n"
-	        "[rights]\nadministrators = %s\n"
-	        "[audit]\nfile = %s\n"
-	        "[limits]\nio_timeout = 2\n%s",
-	        s->sock, s->data, pw ? pw->pw_name : "root", s->audit, limits ? limits : "");
-	fclose(f);
-	g_running = s;
-	server_launch(s);
-}
-
-static void server_kill(server *s, int sig)
-{
-	if (s->pid <= 0)
-		return;
-	kill(s->pid, sig);
-	int status;
-	for (int i = 0; i < 500; i++) {
-		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
-			s->pid = 0;
-			return;
-		}
-		usleep(10000);
-	}
-	kill(s->pid, SIGKILL);
-	waitpid(s->pid, &status, 0);
-	s->pid = 0;
-}
-
-static void server_stop(server *s)
-{
-	g_running = NULL;
-	server_kill(s, SIGTERM);
-	if (s->dir) {
-		mapix_test_rmtree(s->dir);
-		free(s->dir);
-	}
-	memset(s, 0, sizeof *s);
-}
-
-static void need_root(void)
-{
-	if (geteuid() != 0)
-		MAPIX_SKIP("impersonating other users needs root");
+	const mapixd_opts o = {"mapixd", "testsrv", NULL, 2};
+	mapixd_start_opts(s, &o, limits);
 }
 
 static const char *user_name(uid_t uid)
@@ -179,24 +64,8 @@ static const char *user_name(uid_t uid)
 	return pw->pw_name;
 }
 
-/* Counts the lines of the audit log that contain every given word. */
-static int audit_lines(const server *s, const char *w1, const char *w2)
-{
-	FILE *f = fopen(s->audit, "r");
-	char line[4096];
-	int n = 0;
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof line, f))
-		if (strstr(line, w1) && (!w2 || strstr(line, w2)) && line[0] == '{' && strstr(line, "\"time\":\"") &&
-		    strstr(line, "\"identity\":\"") && strstr(line, "\"operation\":\"") && strstr(line, "\"result\":\""))
-			n++;
-	fclose(f);
-	return n;
-}
-
 /* alice (owned by nobody, alice@example.org), bob and carol. */
-static void make_accounts(server *s)
+static void make_accounts(mapixd *s)
 {
 	assert_ok(MAPIXRemoteCreateAccount(s->sock, "alice", "Alice Example", "alice@example.org", user_name(OWNER_UID),
 	                                   NULL));
@@ -273,7 +142,7 @@ static void test_unreachable(void **state)
 static void test_accounts(void **state)
 {
 	(void)state;
-	server s;
+	mapixd s;
 	server_start(&s, NULL);
 	make_accounts(&s);
 	/* Names and addresses are unique, without case. */
@@ -293,7 +162,7 @@ static void test_accounts(void **state)
 	 * admin privilege (through an entry ID). */
 	LPMDB mdb = NULL;
 	assert_hr(MAPIXOpenRemoteStore(s.sock, "bob", MDB_WRITE, &mdb), MAPI_E_NO_ACCESS);
-	assert_int_equal(audit_lines(&s, "\"mailbox\":\"bob\"", "MAPI_E_NO_ACCESS"), 1);
+	assert_int_equal(mapixd_audit_lines(&s, "\"mailbox\":\"bob\"", "MAPI_E_NO_ACCESS"), 1);
 	assert_ok(MAPIXMailboxLogon(s.sock, NULL, "bob@example.org", OPENSTORE_USE_ADMIN_PRIVILEGE, MDB_WRITE, &mdb));
 
 	/* The store entry ID carries mapix's DN for the account. */
@@ -315,56 +184,13 @@ static void test_accounts(void **state)
 	assert_ok(MAPIXRemoteDeleteAccount(s.sock, "carol"));
 	assert_hr(MAPIXRemoteDeleteAccount(s.sock, "carol"), MAPI_E_NOT_FOUND);
 	assert_hr(MAPIXMailboxLogon(s.sock, NULL, "carol", OPENSTORE_USE_ADMIN_PRIVILEGE, 0, &mdb), MAPI_E_NOT_FOUND);
-	server_stop(&s);
+	mapixd_stop(&s);
 }
 
 /* ---- identities: work done by a thread impersonating a user ----------------------------------- */
 
-typedef struct job {
-	server *s;
-	uid_t uid;
-	void (*fn)(struct job *);
-	int failures;
-	char why[512];
-	/* shared with the test */
-	void *arg;
-} job;
-
-static void *job_main(void *p)
-{
-	job *j = p;
-	if (FAILED(MAPIXImpersonateUser(j->uid))) {
-		j->failures++;
-		snprintf(j->why, sizeof j->why, "impersonate: %s", MAPIXGetLastErrorText());
-		return NULL;
-	}
-	j->fn(j);
-	MAPIXRevertToSelf();
-	return NULL;
-}
-
-static void run_as(server *s, uid_t uid, void (*fn)(job *), void *arg)
-{
-	job j = {s, uid, fn, 0, "", arg};
-	pthread_t t;
-	assert_int_equal(pthread_create(&t, NULL, job_main, &j), 0);
-	pthread_join(t, NULL);
-	if (j.failures)
-		fail_msg("as uid %u: %s", (unsigned)uid, j.why);
-}
-
-#define JOB_CHECK(j, expr, want)                                                                          \
-	do {                                                                                                  \
-		HRESULT hr_ = (expr);                                                                             \
-		if (hr_ != (HRESULT)(want) && !(j)->failures) {                                                   \
-			(j)->failures++;                                                                              \
-			snprintf((j)->why, sizeof (j)->why, "line %d: %s: 0x%08X, expected 0x%08X (%s)", __LINE__,     \
-			         #expr, (unsigned)hr_, (unsigned)(want), MAPIXGetLastErrorText());                    \
-		}                                                                                                 \
-	} while (0)
-
 /* PR_IPM_CONTACT_ENTRYID, as the Inbox holds it (caller frees). */
-static LPSPropValue contacts_eid(job *j, LPMDB mdb)
+static LPSPropValue contacts_eid(mapixd_job *j, LPMDB mdb)
 {
 	ULONG cb = 0, type = 0;
 	LPENTRYID eid = NULL;
@@ -382,7 +208,7 @@ static LPSPropValue contacts_eid(job *j, LPMDB mdb)
 }
 
 /* The owner (nobody) opens its own mailbox by default and writes a contact. */
-static void owner_work(job *j)
+static void owner_work(mapixd_job *j)
 {
 	LPMDB mdb = NULL;
 	JOB_CHECK(j, MAPIXOpenRemoteStore(j->s->sock, NULL, MDB_WRITE, &mdb), S_OK);
@@ -418,7 +244,7 @@ static void owner_work(job *j)
 }
 
 /* The service (daemon) with no mailbox of its own. */
-static void service_denied(job *j)
+static void service_denied(mapixd_job *j)
 {
 	LPMDB mdb = NULL;
 	/* Not an administrator: no accounts, no grants. */
@@ -431,7 +257,7 @@ static void service_denied(job *j)
 	JOB_CHECK(j, MAPIXOpenRemoteStore(j->s->sock, NULL, 0, &mdb), MAPI_E_NOT_FOUND);
 }
 
-static void service_admin(job *j)
+static void service_admin(mapixd_job *j)
 {
 	LPMDB mdb = NULL;
 	LPSPropValue contact_eid = j->arg;
@@ -530,35 +356,35 @@ static void service_admin(job *j)
 static void test_rights_and_admin_access(void **state)
 {
 	(void)state;
-	server s;
-	need_root();
+	mapixd s;
+	mapixd_need_root();
 	server_start(&s, NULL);
 	make_accounts(&s);
 	LPSPropValue contact = NULL;
-	run_as(&s, OWNER_UID, owner_work, &contact);
+	mapixd_run_as(&s, OWNER_UID, owner_work, &contact);
 	assert_non_null(contact);
-	run_as(&s, SERVICE_UID, service_denied, NULL);
-	assert_true(audit_lines(&s, "\"identity\":\"daemon\"", "MAPI_E_NO_ACCESS") >= 4);
+	mapixd_run_as(&s, SERVICE_UID, service_denied, NULL);
+	assert_true(mapixd_audit_lines(&s, "\"identity\":\"daemon\"", "MAPI_E_NO_ACCESS") >= 4);
 
 	assert_ok(MAPIXRemoteGrant(s.sock, "alice", "daemon", MAPIX_GRANT_ADMIN));
 	assert_ok(MAPIXRemoteGrant(s.sock, "bob@example.org", "daemon", MAPIX_GRANT_ADMIN));
 	assert_hr(MAPIXRemoteGrant(s.sock, "alice", "daemon", "everything"), MAPI_E_INVALID_PARAMETER);
 	assert_hr(MAPIXRemoteGrant(s.sock, "nosuch", "daemon", "full"), MAPI_E_NOT_FOUND);
-	int before = audit_lines(&s, "\"mailbox\":\"carol\"", "MAPI_E_NO_ACCESS");
-	run_as(&s, SERVICE_UID, service_admin, contact);
-	assert_int_equal(audit_lines(&s, "\"mailbox\":\"carol\"", "MAPI_E_NO_ACCESS"), before + 1);
+	int before = mapixd_audit_lines(&s, "\"mailbox\":\"carol\"", "MAPI_E_NO_ACCESS");
+	mapixd_run_as(&s, SERVICE_UID, service_admin, contact);
+	assert_int_equal(mapixd_audit_lines(&s, "\"mailbox\":\"carol\"", "MAPI_E_NO_ACCESS"), before + 1);
 	MAPIFreeBuffer(contact);
 
 	/* Revoked: refused again. */
 	assert_ok(MAPIXRemoteRevoke(s.sock, "alice", "daemon", MAPIX_GRANT_ADMIN));
 	assert_hr(MAPIXRemoteRevoke(s.sock, "alice", "daemon", MAPIX_GRANT_ADMIN), MAPI_E_NOT_FOUND);
-	run_as(&s, SERVICE_UID, service_denied, NULL);
-	server_stop(&s);
+	mapixd_run_as(&s, SERVICE_UID, service_denied, NULL);
+	mapixd_stop(&s);
 }
 
 /* ---- the deliver right ---------------------------------------------------------------------- */
 
-static void deliver_work(job *j)
+static void deliver_work(mapixd_job *j)
 {
 	LPMDB mdb = NULL;
 	JOB_CHECK(j, MAPIXOpenRemoteStore(j->s->sock, "alice", MDB_WRITE, &mdb), S_OK);
@@ -595,13 +421,13 @@ static void deliver_work(job *j)
 static void test_deliver_right(void **state)
 {
 	(void)state;
-	server s;
-	need_root();
+	mapixd s;
+	mapixd_need_root();
 	server_start(&s, NULL);
 	make_accounts(&s);
 	assert_ok(MAPIXRemoteGrant(s.sock, "alice", "daemon", MAPIX_GRANT_DELIVER));
-	run_as(&s, SERVICE_UID, deliver_work, NULL);
-	assert_true(audit_lines(&s, "\"identity\":\"daemon\"", "GetContentsTable") == 1);
+	mapixd_run_as(&s, SERVICE_UID, deliver_work, NULL);
+	assert_true(mapixd_audit_lines(&s, "\"identity\":\"daemon\"", "GetContentsTable") == 1);
 	/* The message is there for the owner (seen here with admin privilege). */
 	LPMDB mdb = NULL;
 	assert_ok(MAPIXMailboxLogon(s.sock, NULL, "alice", OPENSTORE_USE_ADMIN_PRIVILEGE, MDB_WRITE, &mdb));
@@ -609,7 +435,7 @@ static void test_deliver_right(void **state)
 	assert_int_equal(row_count(inbox), 1);
 	IMAPIFolder_Release(inbox);
 	IMsgStore_Release(mdb);
-	server_stop(&s);
+	mapixd_stop(&s);
 }
 
 /* ---- pushed notifications ----------------------------------------------------------------------------- */
@@ -649,7 +475,7 @@ static ULONG ns_OnNotify(IMAPIAdviseSink *This, ULONG cNotif, LPNOTIFICATION n)
 static const IMAPIAdviseSinkVtbl ns_vtbl = {ns_QueryInterface, ns_AddRef, ns_Release, ns_OnNotify};
 
 /* Another identity (the owner) delivers mail into alice's Inbox. */
-static void other_writer(job *j)
+static void other_writer(mapixd_job *j)
 {
 	LPMDB mdb = NULL;
 	JOB_CHECK(j, MAPIXOpenRemoteStore(j->s->sock, NULL, MDB_WRITE, &mdb), S_OK);
@@ -683,8 +509,8 @@ static void other_writer(job *j)
 static void test_pushed_notifications(void **state)
 {
 	(void)state;
-	server s;
-	need_root();
+	mapixd s;
+	mapixd_need_root();
 	server_start(&s, NULL);
 	make_accounts(&s);
 	/* The administrator watches alice's mailbox on its own connection. */
@@ -693,7 +519,7 @@ static void test_pushed_notifications(void **state)
 	notify_sink sink = {{&ns_vtbl}, 1, 0, 0};
 	ULONG_PTR conn = 0;
 	assert_ok(IMsgStore_Advise(mdb, 0, NULL, fnevNewMail | fnevObjectCreated, &sink.itf, &conn));
-	run_as(&s, OWNER_UID, other_writer, NULL);
+	mapixd_run_as(&s, OWNER_UID, other_writer, NULL);
 	/* Delivered by the connection's own thread, without any call here:
 	 * the commit of a message in the Inbox announces fnevNewMail (and
 	 * fnevObjectCreated) from the change journal, as the local store
@@ -705,7 +531,7 @@ static void test_pushed_notifications(void **state)
 	assert_ok(IMsgStore_Unadvise(mdb, conn));
 	IMsgStore_Release(mdb);
 	assert_int_equal(atomic_load(&sink.refs), 1);
-	server_stop(&s);
+	mapixd_stop(&s);
 }
 
 /* ---- failures: a lost server, limits, hostile clients --------------------------------------------- */
@@ -713,12 +539,12 @@ static void test_pushed_notifications(void **state)
 static void test_lost_connection(void **state)
 {
 	(void)state;
-	server s;
+	mapixd s;
 	server_start(&s, NULL);
 	LPMDB mdb = NULL;
 	assert_ok(MAPIXOpenRemoteStore(s.sock, "mine", MDB_WRITE | MAPIX_STORE_CREATE, &mdb));
 	LPMAPIFOLDER inbox = open_inbox(mdb);
-	server_kill(&s, SIGKILL);
+	mapixd_kill(&s, SIGKILL);
 	time_t t0 = time(NULL);
 	LPSPropValue v = NULL;
 	assert_hr(HrGetOneProp((LPMAPIPROP)inbox, PR_DISPLAY_NAME_A, &v), MAPI_E_NETWORK_ERROR);
@@ -727,13 +553,13 @@ static void test_lost_connection(void **state)
 	IMAPIFolder_Release(inbox);
 	IMsgStore_Release(mdb);
 	/* Restarted: the next logon connects anew; the saved data is there. */
-	server_launch(&s);
+	mapixd_relaunch(&s);
 	assert_ok(MAPIXOpenRemoteStore(s.sock, "mine", MDB_WRITE, &mdb));
 	inbox = open_inbox(mdb);
 	assert_int_equal(row_count(inbox), 0);
 	IMAPIFolder_Release(inbox);
 	IMsgStore_Release(mdb);
-	server_stop(&s);
+	mapixd_stop(&s);
 }
 
 /* A client whose server is killed and restarted under it: the call in
@@ -749,8 +575,8 @@ static void wait_count(atomic_int *v, int want)
 static void test_reconnect_advises(void **state)
 {
 	(void)state;
-	server s;
-	need_root();
+	mapixd s;
+	mapixd_need_root();
 	server_start(&s, NULL);
 	make_accounts(&s);
 	LPMDB mdb = NULL;
@@ -762,14 +588,14 @@ static void test_reconnect_advises(void **state)
 	LPMAPITABLE contents = NULL;
 	assert_ok(IMAPIFolder_GetContentsTable(inbox, 0, &contents));
 	assert_ok(IMAPITable_Advise(contents, fnevTableModified, &table_sink.itf, &tconn));
-	run_as(&s, OWNER_UID, other_writer, NULL);
+	mapixd_run_as(&s, OWNER_UID, other_writer, NULL);
 	wait_count(&store_sink.newmail, 1);
 	wait_count(&table_sink.created, 1);
 	int mail_before = atomic_load(&store_sink.newmail);
 	assert_true(mail_before >= 1);
 	assert_true(atomic_load(&table_sink.created) >= 1);
 
-	server_kill(&s, SIGKILL);
+	mapixd_kill(&s, SIGKILL);
 	time_t t0 = time(NULL);
 	LPSPropValue v = NULL;
 	/* Down: every call fails at once, reconnect attempts included. */
@@ -777,14 +603,14 @@ static void test_reconnect_advises(void **state)
 	assert_hr(HrGetOneProp((LPMAPIPROP)inbox, PR_DISPLAY_NAME_A, &v), MAPI_E_NETWORK_ERROR);
 	assert_true(time(NULL) - t0 < 5);
 
-	server_launch(&s);
+	mapixd_relaunch(&s);
 	/* The next call through the store reconnects; the inbox proxy belongs to
 	 * the lost connection and keeps failing. */
 	v = get_prop(mdb, PR_DISPLAY_NAME_A);
 	MAPIFreeBuffer(v);
 	assert_hr(HrGetOneProp((LPMAPIPROP)inbox, PR_DISPLAY_NAME_A, &v), MAPI_E_NETWORK_ERROR);
 	int table_before = atomic_load(&table_sink.created);
-	run_as(&s, OWNER_UID, other_writer, NULL);
+	mapixd_run_as(&s, OWNER_UID, other_writer, NULL);
 	wait_count(&store_sink.newmail, mail_before + 1);
 	wait_count(&table_sink.created, table_before + 1);
 	assert_true(atomic_load(&store_sink.newmail) > mail_before);
@@ -801,13 +627,13 @@ static void test_reconnect_advises(void **state)
 	IMsgStore_Release(mdb);
 	assert_int_equal(atomic_load(&store_sink.refs), 1);
 	assert_int_equal(atomic_load(&table_sink.refs), 1);
-	server_stop(&s);
+	mapixd_stop(&s);
 }
 
 static void test_limits(void **state)
 {
 	(void)state;
-	server s;
+	mapixd s;
 	server_start(&s, "max_handles = 16\nmax_rows = 2\n");
 	LPMDB mdb = NULL;
 	assert_ok(MAPIXOpenRemoteStore(s.sock, "mine", MDB_WRITE | MAPIX_STORE_CREATE, &mdb));
@@ -850,7 +676,7 @@ static void test_limits(void **state)
 	IMAPIFolder_Release(root);
 	IMAPIFolder_Release(inbox);
 	IMsgStore_Release(mdb);
-	server_stop(&s);
+	mapixd_stop(&s);
 }
 
 static int raw_connect(const char *sock)
@@ -881,7 +707,7 @@ static BOOL closed_by_server(int fd, int ms)
 static void test_hostile_clients(void **state)
 {
 	(void)state;
-	server s;
+	mapixd s;
 	server_start(&s, "max_frame = 65536\n");
 	LPMDB mdb = NULL;
 	assert_ok(MAPIXOpenRemoteStore(s.sock, "mine", MDB_WRITE | MAPIX_STORE_CREATE, &mdb));
@@ -916,7 +742,7 @@ static void test_hostile_clients(void **state)
 	assert_int_equal(row_count(inbox), 1);
 	IMAPIFolder_Release(inbox);
 	IMsgStore_Release(mdb);
-	server_stop(&s);
+	mapixd_stop(&s);
 }
 
 /* A client that stops reading (a stopped process advised on the mailbox
@@ -933,7 +759,7 @@ static double now_sec(void)
 static void test_client_stops_reading(void **state)
 {
 	(void)state;
-	server s;
+	mapixd s;
 	/* A long io_timeout: a writer blocked on the stalled peer would show. */
 	server_start(&s, "io_timeout = 30\n");
 	LPMDB mdb = NULL;
@@ -1004,7 +830,7 @@ static void test_client_stops_reading(void **state)
 	waitpid(child, &status, 0);
 	IMAPIFolder_Release(inbox);
 	IMsgStore_Release(mdb);
-	server_stop(&s);
+	mapixd_stop(&s);
 }
 
 /* A client process killed in the middle of its requests (large saves in a
@@ -1012,7 +838,7 @@ static void test_client_stops_reading(void **state)
 static void test_client_killed_mid_request(void **state)
 {
 	(void)state;
-	server s;
+	mapixd s;
 	server_start(&s, NULL);
 	LPMDB mdb = NULL;
 	assert_ok(MAPIXOpenRemoteStore(s.sock, "mine", MDB_WRITE | MAPIX_STORE_CREATE, &mdb));
@@ -1061,32 +887,25 @@ static void test_client_killed_mid_request(void **state)
 	assert_int_equal(row_count(inbox), before + 1);
 	IMAPIFolder_Release(inbox);
 	IMsgStore_Release(mdb);
-	server_stop(&s);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	if (g_running)
-		server_stop(g_running);
-	return 0;
+	mapixd_stop(&s);
 }
 
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
+	(void)mapixd_start; /* a fixture helper this file does not need (server_start is its own) */
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_unreachable, teardown),
-		cmocka_unit_test_teardown(test_accounts, teardown),
-		cmocka_unit_test_teardown(test_rights_and_admin_access, teardown),
-		cmocka_unit_test_teardown(test_deliver_right, teardown),
-		cmocka_unit_test_teardown(test_pushed_notifications, teardown),
-		cmocka_unit_test_teardown(test_lost_connection, teardown),
-		cmocka_unit_test_teardown(test_reconnect_advises, teardown),
-		cmocka_unit_test_teardown(test_limits, teardown),
-		cmocka_unit_test_teardown(test_hostile_clients, teardown),
-		cmocka_unit_test_teardown(test_client_stops_reading, teardown),
-		cmocka_unit_test_teardown(test_client_killed_mid_request, teardown),
+		cmocka_unit_test_teardown(test_unreachable, mapixd_teardown),
+		cmocka_unit_test_teardown(test_accounts, mapixd_teardown),
+		cmocka_unit_test_teardown(test_rights_and_admin_access, mapixd_teardown),
+		cmocka_unit_test_teardown(test_deliver_right, mapixd_teardown),
+		cmocka_unit_test_teardown(test_pushed_notifications, mapixd_teardown),
+		cmocka_unit_test_teardown(test_lost_connection, mapixd_teardown),
+		cmocka_unit_test_teardown(test_reconnect_advises, mapixd_teardown),
+		cmocka_unit_test_teardown(test_limits, mapixd_teardown),
+		cmocka_unit_test_teardown(test_hostile_clients, mapixd_teardown),
+		cmocka_unit_test_teardown(test_client_stops_reading, mapixd_teardown),
+		cmocka_unit_test_teardown(test_client_killed_mid_request, mapixd_teardown),
 	};
 	return cmocka_run_group_tests_name("mapixd", tests, NULL, NULL);
 }

@@ -17,7 +17,7 @@
  * identities are the system users nobody (the mailbox owner), daemon, bin
  * and sys: impersonating them needs root, so the tests skip otherwise.
  */
-#include "testutil.h"
+#include "mapixd_fixture.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -38,50 +38,12 @@
 #include <mapix/mapixremote.h>
 #include <mapix/mapixstore.h>
 
-#define assert_hr(expr, want)                                                                          \
-	do {                                                                                               \
-		HRESULT hr_ = (expr);                                                                          \
-		if (hr_ != (HRESULT)(want))                                                                    \
-			fail_msg("%s:%d: %s returned 0x%08X, expected 0x%08X (%s)", __FILE__, __LINE__, #expr,     \
-			         (unsigned)hr_, (unsigned)(want), MAPIXGetLastErrorText());                        \
-	} while (0)
-#define assert_ok(expr) assert_hr(expr, S_OK)
-
 #define OWNER_UID 65534 /* nobody: owns alice's mailbox */
 #define REVIEWER_UID 1  /* daemon */
 #define AUTHOR_UID 2    /* bin */
 #define SERVICE_UID 3   /* sys: no folder rights; later a full access grant */
 
 /* ---- a server per test (as in test_mapixd.c) ------------------------------------------------ */
-
-typedef struct server {
-	char *dir;
-	char sock[600], conf[600], audit[600], data[600];
-	pid_t pid;
-} server;
-
-static server *g_running;
-
-static char *mapixd_path(void)
-{
-	static char path[4096];
-	const char *b = getenv("MAPIX_BUILD_DIR");
-	snprintf(path, sizeof path, "%s/src/server/mapixd", b ? b : ".");
-	return access(path, X_OK) == 0 ? path : NULL;
-}
-
-static BOOL can_connect(const char *sock)
-{
-	struct sockaddr_un a;
-	memset(&a, 0, sizeof a);
-	a.sun_family = AF_UNIX;
-	snprintf(a.sun_path, sizeof a.sun_path, "%s", sock);
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	BOOL ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
 
 static const char *user_name(uid_t uid)
 {
@@ -91,68 +53,22 @@ static const char *user_name(uid_t uid)
 	return pw->pw_name;
 }
 
-static void server_start(server *s)
+/* The fixture's server (as tests/test_mapixd.c runs it) with root as its
+ * administrator and alice's mailbox, owned by nobody; the tests need root
+ * and the four identities. */
+static void server_start(mapixd *s)
 {
-	memset(s, 0, sizeof *s);
-	if (geteuid() != 0)
-		MAPIX_SKIP("impersonating other users needs root");
-	if (!mapixd_path())
-		MAPIX_SKIP("mapixd is not built (src/server is not part of this build)");
+	mapixd_need_root();
 	/* All four identities must exist. */
 	user_name(OWNER_UID), user_name(REVIEWER_UID), user_name(AUTHOR_UID), user_name(SERVICE_UID);
-	s->dir = mapix_test_tmpdir("mapixd-acl");
-	assert_non_null(s->dir);
-	chmod(s->dir, 0755);
-	snprintf(s->sock, sizeof s->sock, "%s/mapixd.sock", s->dir);
-	snprintf(s->conf, sizeof s->conf, "%s/mapixd.conf", s->dir);
-	snprintf(s->audit, sizeof s->audit, "%s/audit.log", s->dir);
-	snprintf(s->data, sizeof s->data, "%s/data", s->dir);
-	FILE *f = fopen(s->conf, "w");
-	assert_non_null(f);
-	fprintf(f,
-	        "[server]\nname = testsrv\nsocket = %s\ndata_dir = %s\n"
-	        "[rights]\nadministrators = root\n[audit]\nfile = %s\n[limits]\nio_timeout = 2\n",
-	        s->sock, s->data, s->audit);
-	fclose(f);
-	g_running = s;
-	s->pid = fork();
-	assert_true(s->pid >= 0);
-	if (s->pid == 0) {
-		char log[700];
-		snprintf(log, sizeof log, "%s/mapixd.log", s->dir);
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (fd >= 0) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-			close(fd);
-		}
-		execl(mapixd_path(), "mapixd", "--config", s->conf, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 500 && !can_connect(s->sock); i++)
-		usleep(10000);
-	assert_true(can_connect(s->sock));
+	const mapixd_opts o = {"mapixd-acl", "testsrv", "root", 2};
+	mapixd_start_opts(s, &o, NULL);
 	assert_ok(MAPIXRemoteCreateAccount(s->sock, "alice", "Alice Example", "alice@example.org", user_name(OWNER_UID),
 	                                   NULL));
 }
 
-static void server_stop(server *s)
-{
-	g_running = NULL;
-	if (s->pid > 0) {
-		int status;
-		kill(s->pid, SIGTERM);
-		waitpid(s->pid, &status, 0);
-	}
-	if (s->dir) {
-		mapix_test_rmtree(s->dir);
-		free(s->dir);
-	}
-	memset(s, 0, sizeof *s);
-}
-
 /* Audit lines with every given word. */
-static int audit_lines(const server *s, const char *w1, const char *w2, const char *w3)
+static int audit_lines(const mapixd *s, const char *w1, const char *w2, const char *w3)
 {
 	FILE *f = fopen(s->audit, "r");
 	char line[4096];
@@ -175,50 +91,16 @@ typedef struct bin {
 
 /* What the owner made, for the others to reach by entry ID. */
 typedef struct world {
-	server *s;
+	mapixd *s;
 	bin ipm, shared, private_, team, owner_msg;
 } world;
 
-typedef struct job {
-	world *w;
-	uid_t uid;
-	void (*fn)(struct job *);
-	int failures;
-	char why[600];
-} job;
-
-static void *job_main(void *p)
+/* Work runs in a mapixd_job whose arg is the world. */
+static void run_as(world *w, uid_t uid, void (*fn)(mapixd_job *))
 {
-	job *j = p;
-	if (FAILED(MAPIXImpersonateUser(j->uid))) {
-		j->failures++;
-		snprintf(j->why, sizeof j->why, "impersonate: %s", MAPIXGetLastErrorText());
-		return NULL;
-	}
-	j->fn(j);
-	MAPIXRevertToSelf();
-	return NULL;
+	mapixd_run_as(w->s, uid, fn, w);
 }
 
-static void run_as(world *w, uid_t uid, void (*fn)(job *))
-{
-	job j = {w, uid, fn, 0, ""};
-	pthread_t t;
-	assert_int_equal(pthread_create(&t, NULL, job_main, &j), 0);
-	pthread_join(t, NULL);
-	if (j.failures)
-		fail_msg("as %s: %s", user_name(uid), j.why);
-}
-
-#define CHECK(j, expr, want)                                                                              \
-	do {                                                                                                  \
-		HRESULT hr_ = (expr);                                                                             \
-		if (hr_ != (HRESULT)(want) && !(j)->failures) {                                                   \
-			(j)->failures++;                                                                              \
-			snprintf((j)->why, sizeof(j)->why, "line %d: %s: 0x%08X, expected 0x%08X (%s)", __LINE__, #expr, \
-			         (unsigned)hr_, (unsigned)(want), MAPIXGetLastErrorText());                           \
-		}                                                                                                 \
-	} while (0)
 #define EXPECT(j, cond)                                                                                   \
 	do {                                                                                                  \
 		if (!(cond) && !(j)->failures) {                                                                  \
@@ -245,17 +127,17 @@ static HRESULT open_eid(LPMDB mdb, const bin *eid, ULONG flags, LPUNKNOWN *out)
 }
 
 /* Creates and saves a message; returns it open (read-write). */
-static LPMESSAGE new_message(job *j, LPMAPIFOLDER f, const char *subject)
+static LPMESSAGE new_message(mapixd_job *j, LPMAPIFOLDER f, const char *subject)
 {
 	LPMESSAGE m = NULL;
-	CHECK(j, IMAPIFolder_CreateMessage(f, NULL, 0, &m), S_OK);
+	JOB_CHECK(j, IMAPIFolder_CreateMessage(f, NULL, 0, &m), S_OK);
 	if (!m)
 		return NULL;
 	SPropValue v;
 	v.ulPropTag = PR_SUBJECT_A;
 	v.Value.lpszA = (LPSTR)subject;
-	CHECK(j, IMessage_SetProps(m, 1, &v, NULL), S_OK);
-	CHECK(j, IMessage_SaveChanges(m, KEEP_OPEN_READWRITE), S_OK);
+	JOB_CHECK(j, IMessage_SetProps(m, 1, &v, NULL), S_OK);
+	JOB_CHECK(j, IMessage_SaveChanges(m, KEEP_OPEN_READWRITE), S_OK);
 	return m;
 }
 
@@ -287,11 +169,11 @@ static HRESULT grant(LPMAPIFOLDER f, const char *identity, LONG rights)
 	return hr;
 }
 
-static LONG folder_rights(job *j, LPVOID f)
+static LONG folder_rights(mapixd_job *j, LPVOID f)
 {
 	LPSPropValue v = NULL;
 	LONG r = -1;
-	CHECK(j, HrGetOneProp((LPMAPIPROP)f, PR_RIGHTS, &v), S_OK);
+	JOB_CHECK(j, HrGetOneProp((LPMAPIPROP)f, PR_RIGHTS, &v), S_OK);
 	if (v)
 		r = v->Value.l;
 	MAPIFreeBuffer(v);
@@ -299,16 +181,16 @@ static LONG folder_rights(job *j, LPVOID f)
 }
 
 /* The display names in a folder's hierarchy table, joined with commas. */
-static void hierarchy_names(job *j, LPMAPIFOLDER f, char *out, size_t cap)
+static void hierarchy_names(mapixd_job *j, LPMAPIFOLDER f, char *out, size_t cap)
 {
 	LPMAPITABLE t = NULL;
 	LPSRowSet rows = NULL;
 	static const SizedSPropTagArray(1, cols) = {1, {PR_DISPLAY_NAME_A}};
 	out[0] = 0;
-	CHECK(j, IMAPIFolder_GetHierarchyTable(f, 0, &t), S_OK);
+	JOB_CHECK(j, IMAPIFolder_GetHierarchyTable(f, 0, &t), S_OK);
 	if (!t)
 		return;
-	CHECK(j, HrQueryAllRows(t, (LPSPropTagArray)&cols, NULL, NULL, 0, &rows), S_OK);
+	JOB_CHECK(j, HrQueryAllRows(t, (LPSPropTagArray)&cols, NULL, NULL, 0, &rows), S_OK);
 	for (ULONG i = 0; rows && i < rows->cRows; i++) {
 		LPSPropValue v = &rows->aRow[i].lpProps[0];
 		if (PROP_TYPE(v->ulPropTag) == PT_STRING8) {
@@ -322,13 +204,13 @@ static void hierarchy_names(job *j, LPMAPIFOLDER f, char *out, size_t cap)
 	IMAPITable_Release(t);
 }
 
-static ULONG content_count(job *j, LPMAPIFOLDER f)
+static ULONG content_count(mapixd_job *j, LPMAPIFOLDER f)
 {
 	LPMAPITABLE t = NULL;
 	ULONG n = 0;
-	CHECK(j, IMAPIFolder_GetContentsTable(f, 0, &t), S_OK);
+	JOB_CHECK(j, IMAPIFolder_GetContentsTable(f, 0, &t), S_OK);
 	if (t) {
-		CHECK(j, IMAPITable_GetRowCount(t, 0, &n), S_OK);
+		JOB_CHECK(j, IMAPITable_GetRowCount(t, 0, &n), S_OK);
 		IMAPITable_Release(t);
 	}
 	return n;
@@ -336,19 +218,19 @@ static ULONG content_count(job *j, LPMAPIFOLDER f)
 
 /* ---- the owner sets up ---------------------------------------------------------------------- */
 
-static void owner_setup(job *j)
+static void owner_setup(mapixd_job *j)
 {
-	world *w = j->w;
+	world *w = j->arg;
 	LPMDB mdb = NULL;
 	LPSPropValue ipm_eid = NULL;
 	LPMAPIFOLDER ipm = NULL, shared = NULL, priv = NULL, team = NULL;
-	CHECK(j, MAPIXOpenRemoteStore(w->s->sock, NULL, MDB_WRITE, &mdb), S_OK);
+	JOB_CHECK(j, MAPIXOpenRemoteStore(w->s->sock, NULL, MDB_WRITE, &mdb), S_OK);
 	if (!mdb)
 		return;
-	CHECK(j, HrGetOneProp((LPMAPIPROP)mdb, PR_IPM_SUBTREE_ENTRYID, &ipm_eid), S_OK);
+	JOB_CHECK(j, HrGetOneProp((LPMAPIPROP)mdb, PR_IPM_SUBTREE_ENTRYID, &ipm_eid), S_OK);
 	if (ipm_eid) {
 		ULONG type = 0;
-		CHECK(j, IMsgStore_OpenEntry(mdb, ipm_eid->Value.bin.cb, (LPENTRYID)ipm_eid->Value.bin.lpb, NULL, MAPI_MODIFY,
+		JOB_CHECK(j, IMsgStore_OpenEntry(mdb, ipm_eid->Value.bin.cb, (LPENTRYID)ipm_eid->Value.bin.lpb, NULL, MAPI_MODIFY,
 		                             &type, (LPUNKNOWN *)&ipm),
 		      S_OK);
 	}
@@ -358,9 +240,9 @@ static void owner_setup(job *j)
 		return;
 	}
 	keep_eid(ipm, &w->ipm);
-	CHECK(j, IMAPIFolder_CreateFolder(ipm, FOLDER_GENERIC, (LPTSTR) "Shared", NULL, NULL, 0, &shared), S_OK);
-	CHECK(j, IMAPIFolder_CreateFolder(ipm, FOLDER_GENERIC, (LPTSTR) "Private", NULL, NULL, 0, &priv), S_OK);
-	CHECK(j, IMAPIFolder_CreateFolder(ipm, FOLDER_GENERIC, (LPTSTR) "Team", NULL, NULL, 0, &team), S_OK);
+	JOB_CHECK(j, IMAPIFolder_CreateFolder(ipm, FOLDER_GENERIC, (LPTSTR) "Shared", NULL, NULL, 0, &shared), S_OK);
+	JOB_CHECK(j, IMAPIFolder_CreateFolder(ipm, FOLDER_GENERIC, (LPTSTR) "Private", NULL, NULL, 0, &priv), S_OK);
+	JOB_CHECK(j, IMAPIFolder_CreateFolder(ipm, FOLDER_GENERIC, (LPTSTR) "Team", NULL, NULL, 0, &team), S_OK);
 	if (shared && priv && team) {
 		keep_eid(shared, &w->shared);
 		keep_eid(priv, &w->private_);
@@ -376,12 +258,12 @@ static void owner_setup(job *j)
 		char who[80];
 		/* The IPM subtree: visible to the two members, so they can browse. */
 		snprintf(who, sizeof who, "user:%s", user_name(REVIEWER_UID));
-		CHECK(j, grant(ipm, who, ROLE_NONE), S_OK);
-		CHECK(j, grant(shared, who, ROLE_REVIEWER), S_OK);
-		CHECK(j, grant(team, who, ROLE_OWNER), S_OK);
+		JOB_CHECK(j, grant(ipm, who, ROLE_NONE), S_OK);
+		JOB_CHECK(j, grant(shared, who, ROLE_REVIEWER), S_OK);
+		JOB_CHECK(j, grant(team, who, ROLE_OWNER), S_OK);
 		snprintf(who, sizeof who, "user:%s", user_name(AUTHOR_UID));
-		CHECK(j, grant(ipm, who, ROLE_NONE), S_OK);
-		CHECK(j, grant(shared, who, ROLE_AUTHOR), S_OK);
+		JOB_CHECK(j, grant(ipm, who, ROLE_NONE), S_OK);
+		JOB_CHECK(j, grant(shared, who, ROLE_AUTHOR), S_OK);
 		/* The owner has every right. */
 		EXPECT(j, folder_rights(j, shared) == ROLE_OWNER);
 	}
@@ -397,100 +279,100 @@ static void owner_setup(job *j)
 
 /* ---- a Reviewer --------------------------------------------------------------------------------- */
 
-static void reviewer_work(job *j)
+static void reviewer_work(mapixd_job *j)
 {
-	world *w = j->w;
+	world *w = j->arg;
 	LPMDB mdb = NULL;
 	LPMAPIFOLDER ipm = NULL, shared = NULL, priv = NULL;
 	LPMESSAGE m = NULL;
-	CHECK(j, MAPIXOpenRemoteStore(w->s->sock, "alice", MDB_WRITE, &mdb), S_OK);
+	JOB_CHECK(j, MAPIXOpenRemoteStore(w->s->sock, "alice", MDB_WRITE, &mdb), S_OK);
 	if (!mdb)
 		return;
 	/* The subtree shows only the folders it may see. */
-	CHECK(j, open_eid(mdb, &w->ipm, 0, (LPUNKNOWN *)&ipm), S_OK);
+	JOB_CHECK(j, open_eid(mdb, &w->ipm, 0, (LPUNKNOWN *)&ipm), S_OK);
 	if (ipm) {
 		char names[512];
 		hierarchy_names(j, ipm, names, sizeof names);
 		if (strcmp(names, "Shared,Team") != 0 && strcmp(names, "Team,Shared") != 0 && !j->failures) {
 			j->failures++;
-			snprintf(j->why, sizeof j->why, "hierarchy shows \"%s\", expected Shared and Team", names);
+			snprintf(j->why, sizeof j->why, "hierarchy shows \"%.400s\", expected Shared and Team", names);
 		}
 		/* Restricting the table does not bring hidden folders back. */
 		LPMAPITABLE t = NULL;
 		ULONG n = 0;
-		CHECK(j, IMAPIFolder_GetHierarchyTable(ipm, 0, &t), S_OK);
+		JOB_CHECK(j, IMAPIFolder_GetHierarchyTable(ipm, 0, &t), S_OK);
 		if (t) {
-			CHECK(j, IMAPITable_Restrict(t, NULL, 0), S_OK);
-			CHECK(j, IMAPITable_GetRowCount(t, 0, &n), S_OK);
+			JOB_CHECK(j, IMAPITable_Restrict(t, NULL, 0), S_OK);
+			JOB_CHECK(j, IMAPITable_GetRowCount(t, 0, &n), S_OK);
 			EXPECT(j, n == 2);
 			IMAPITable_Release(t);
 		}
 		/* Visible only: no items, no writes. */
 		LPMAPITABLE c = NULL;
-		CHECK(j, IMAPIFolder_GetContentsTable(ipm, 0, &c), MAPI_E_NO_ACCESS);
+		JOB_CHECK(j, IMAPIFolder_GetContentsTable(ipm, 0, &c), MAPI_E_NO_ACCESS);
 		EXPECT(j, folder_rights(j, ipm) == ROLE_NONE);
 		IMAPIFolder_Release(ipm);
 	}
 	/* No rights: refused on open. */
-	CHECK(j, open_eid(mdb, &w->private_, 0, (LPUNKNOWN *)&priv), MAPI_E_NO_ACCESS);
+	JOB_CHECK(j, open_eid(mdb, &w->private_, 0, (LPUNKNOWN *)&priv), MAPI_E_NO_ACCESS);
 	/* Reviewer: reads the folder and its items ... */
-	CHECK(j, open_eid(mdb, &w->shared, MAPI_BEST_ACCESS, (LPUNKNOWN *)&shared), S_OK);
+	JOB_CHECK(j, open_eid(mdb, &w->shared, MAPI_BEST_ACCESS, (LPUNKNOWN *)&shared), S_OK);
 	if (shared) {
 		EXPECT(j, content_count(j, shared) == 1);
 		EXPECT(j, folder_rights(j, shared) == ROLE_REVIEWER);
-		CHECK(j, open_eid(mdb, &w->owner_msg, MAPI_BEST_ACCESS, (LPUNKNOWN *)&m), S_OK);
+		JOB_CHECK(j, open_eid(mdb, &w->owner_msg, MAPI_BEST_ACCESS, (LPUNKNOWN *)&m), S_OK);
 		if (m) {
 			LPSPropValue v = NULL;
-			CHECK(j, HrGetOneProp((LPMAPIPROP)m, PR_SUBJECT_A, &v), S_OK);
+			JOB_CHECK(j, HrGetOneProp((LPMAPIPROP)m, PR_SUBJECT_A, &v), S_OK);
 			EXPECT(j, v && strcmp(v->Value.lpszA, "from the owner") == 0);
 			MAPIFreeBuffer(v);
 			/* ... but writes nothing. */
-			CHECK(j, set_subject(m, "changed by a reviewer"), MAPI_E_NO_ACCESS);
+			JOB_CHECK(j, set_subject(m, "changed by a reviewer"), MAPI_E_NO_ACCESS);
 			IMessage_Release(m);
 		}
 		LPMESSAGE n = NULL;
-		CHECK(j, IMAPIFolder_CreateMessage(shared, NULL, 0, &n), MAPI_E_NO_ACCESS);
+		JOB_CHECK(j, IMAPIFolder_CreateMessage(shared, NULL, 0, &n), MAPI_E_NO_ACCESS);
 		SBinary one = {w->owner_msg.cb, w->owner_msg.lpb};
 		ENTRYLIST list = {1, &one};
-		CHECK(j, IMAPIFolder_DeleteMessages(shared, &list, 0, NULL, 0), MAPI_E_NO_ACCESS);
+		JOB_CHECK(j, IMAPIFolder_DeleteMessages(shared, &list, 0, NULL, 0), MAPI_E_NO_ACCESS);
 		LPMAPIFOLDER sub = NULL;
-		CHECK(j, IMAPIFolder_CreateFolder(shared, FOLDER_GENERIC, (LPTSTR) "Mine", NULL, NULL, 0, &sub),
+		JOB_CHECK(j, IMAPIFolder_CreateFolder(shared, FOLDER_GENERIC, (LPTSTR) "Mine", NULL, NULL, 0, &sub),
 		      MAPI_E_NO_ACCESS);
 		SPropValue name = {PR_DISPLAY_NAME_A, 0, {.lpszA = (LPSTR) "Renamed"}};
-		CHECK(j, IMAPIFolder_SetProps(shared, 1, &name, NULL), MAPI_E_NO_ACCESS);
+		JOB_CHECK(j, IMAPIFolder_SetProps(shared, 1, &name, NULL), MAPI_E_NO_ACCESS);
 		/* It sees the ACL, and cannot change it. */
 		LPEXCHANGEMODIFYTABLE acl = NULL;
 		LPMAPITABLE t = NULL;
-		CHECK(j, IMAPIFolder_OpenProperty(shared, PR_ACL_TABLE, &IID_IExchangeModifyTable, 0, 0, (LPUNKNOWN *)&acl),
+		JOB_CHECK(j, IMAPIFolder_OpenProperty(shared, PR_ACL_TABLE, &IID_IExchangeModifyTable, 0, 0, (LPUNKNOWN *)&acl),
 		      S_OK);
 		if (acl) {
-			CHECK(j, IExchangeModifyTable_GetTable(acl, 0, &t), S_OK);
+			JOB_CHECK(j, IExchangeModifyTable_GetTable(acl, 0, &t), S_OK);
 			if (t)
 				IMAPITable_Release(t);
 			IExchangeModifyTable_Release(acl);
 		}
-		CHECK(j, grant(shared, "user:root", ROLE_OWNER), MAPI_E_NO_ACCESS);
+		JOB_CHECK(j, grant(shared, "user:root", ROLE_OWNER), MAPI_E_NO_ACCESS);
 		IMAPIFolder_Release(shared);
 	}
 	/* What reaches beyond the granted folders is refused. */
 	LPUNKNOWN journal = NULL;
-	CHECK(j, IMsgStore_QueryInterface(mdb, &IID_IMAPIXChangeJournal, (LPVOID *)&journal), MAPI_E_NO_ACCESS);
+	JOB_CHECK(j, IMsgStore_QueryInterface(mdb, &IID_IMAPIXChangeJournal, (LPVOID *)&journal), MAPI_E_NO_ACCESS);
 	SPropValue sp = {PR_DISPLAY_NAME_A, 0, {.lpszA = (LPSTR) "x"}};
-	CHECK(j, IMsgStore_SetProps(mdb, 1, &sp, NULL), MAPI_E_NO_ACCESS);
+	JOB_CHECK(j, IMsgStore_SetProps(mdb, 1, &sp, NULL), MAPI_E_NO_ACCESS);
 	IMsgStore_Release(mdb);
 }
 
 /* ---- an Author -------------------------------------------------------------------------------------- */
 
-static void author_work(job *j)
+static void author_work(mapixd_job *j)
 {
-	world *w = j->w;
+	world *w = j->arg;
 	LPMDB mdb = NULL;
 	LPMAPIFOLDER shared = NULL;
-	CHECK(j, MAPIXOpenRemoteStore(w->s->sock, "alice", MDB_WRITE, &mdb), S_OK);
+	JOB_CHECK(j, MAPIXOpenRemoteStore(w->s->sock, "alice", MDB_WRITE, &mdb), S_OK);
 	if (!mdb)
 		return;
-	CHECK(j, open_eid(mdb, &w->shared, MAPI_BEST_ACCESS, (LPUNKNOWN *)&shared), S_OK);
+	JOB_CHECK(j, open_eid(mdb, &w->shared, MAPI_BEST_ACCESS, (LPUNKNOWN *)&shared), S_OK);
 	if (!shared) {
 		IMsgStore_Release(mdb);
 		return;
@@ -501,21 +383,21 @@ static void author_work(job *j)
 	bin mine_eid = {0};
 	if (mine) {
 		keep_eid(mine, &mine_eid);
-		CHECK(j, set_subject(mine, "by the author, edited"), S_OK);
+		JOB_CHECK(j, set_subject(mine, "by the author, edited"), S_OK);
 		/* Who created it is the server's to say. */
 		SPropValue forge = {PR_MAPIX_CREATOR_IDENTITY_A, 0, {.lpszA = (LPSTR) "user:nobody"}};
-		CHECK(j, IMessage_SetProps(mine, 1, &forge, NULL), MAPI_E_NO_ACCESS);
+		JOB_CHECK(j, IMessage_SetProps(mine, 1, &forge, NULL), MAPI_E_NO_ACCESS);
 		IMessage_Release(mine);
 	}
 	LPMESSAGE again = NULL;
-	CHECK(j, open_eid(mdb, &mine_eid, MAPI_MODIFY, (LPUNKNOWN *)&again), S_OK);
+	JOB_CHECK(j, open_eid(mdb, &mine_eid, MAPI_MODIFY, (LPUNKNOWN *)&again), S_OK);
 	if (again) {
-		CHECK(j, set_subject(again, "by the author, edited twice"), S_OK);
+		JOB_CHECK(j, set_subject(again, "by the author, edited twice"), S_OK);
 		/* Nor can a copy carry a creator identity onto another message. */
 		LPMESSAGE other = new_message(j, shared, "copy target");
 		if (other) {
 			static const SizedSPropTagArray(1, creator) = {1, {PR_MAPIX_CREATOR_IDENTITY_W}};
-			CHECK(j, IMessage_CopyProps(again, (LPSPropTagArray)&creator, 0, NULL, &IID_IMessage, other, 0, NULL),
+			JOB_CHECK(j, IMessage_CopyProps(again, (LPSPropTagArray)&creator, 0, NULL, &IID_IMessage, other, 0, NULL),
 			      MAPI_E_NO_ACCESS);
 			SBinary b;
 			bin e;
@@ -524,23 +406,23 @@ static void author_work(job *j)
 			b.lpb = e.lpb;
 			ENTRYLIST l = {1, &b};
 			IMessage_Release(other);
-			CHECK(j, IMAPIFolder_DeleteMessages(shared, &l, 0, NULL, 0), S_OK);
+			JOB_CHECK(j, IMAPIFolder_DeleteMessages(shared, &l, 0, NULL, 0), S_OK);
 		}
 		IMessage_Release(again);
 	}
 	/* The owner's message: read, not edited, not deleted. */
 	LPMESSAGE theirs = NULL;
-	CHECK(j, open_eid(mdb, &w->owner_msg, MAPI_MODIFY, (LPUNKNOWN *)&theirs), S_OK);
+	JOB_CHECK(j, open_eid(mdb, &w->owner_msg, MAPI_MODIFY, (LPUNKNOWN *)&theirs), S_OK);
 	if (theirs) {
-		CHECK(j, set_subject(theirs, "changed by an author"), MAPI_E_NO_ACCESS);
+		JOB_CHECK(j, set_subject(theirs, "changed by an author"), MAPI_E_NO_ACCESS);
 		LPATTACH att = NULL;
 		ULONG num = 0;
-		CHECK(j, IMessage_CreateAttach(theirs, NULL, 0, &num, &att), MAPI_E_NO_ACCESS);
+		JOB_CHECK(j, IMessage_CreateAttach(theirs, NULL, 0, &num, &att), MAPI_E_NO_ACCESS);
 		IMessage_Release(theirs);
 	}
 	SBinary one = {w->owner_msg.cb, w->owner_msg.lpb};
 	ENTRYLIST list = {1, &one};
-	CHECK(j, IMAPIFolder_DeleteMessages(shared, &list, 0, NULL, 0), MAPI_E_NO_ACCESS);
+	JOB_CHECK(j, IMAPIFolder_DeleteMessages(shared, &list, 0, NULL, 0), MAPI_E_NO_ACCESS);
 	/* Its own it deletes. */
 	LPMESSAGE gone = new_message(j, shared, "to be deleted");
 	if (gone) {
@@ -549,7 +431,7 @@ static void author_work(job *j)
 		IMessage_Release(gone);
 		SBinary b = {e.cb, e.lpb};
 		ENTRYLIST l2 = {1, &b};
-		CHECK(j, IMAPIFolder_DeleteMessages(shared, &l2, 0, NULL, 0), S_OK);
+		JOB_CHECK(j, IMAPIFolder_DeleteMessages(shared, &l2, 0, NULL, 0), S_OK);
 	}
 	EXPECT(j, content_count(j, shared) == 2);
 	IMAPIFolder_Release(shared);
@@ -558,53 +440,53 @@ static void author_work(job *j)
 
 /* ---- no folder grants it anything ------------------------------------------------------------------------ */
 
-static void stranger_work(job *j)
+static void stranger_work(mapixd_job *j)
 {
 	LPMDB mdb = NULL;
-	CHECK(j, MAPIXOpenRemoteStore(j->w->s->sock, "alice", 0, &mdb), MAPI_E_NO_ACCESS);
+	JOB_CHECK(j, MAPIXOpenRemoteStore(j->s->sock, "alice", 0, &mdb), MAPI_E_NO_ACCESS);
 	if (mdb)
 		IMsgStore_Release(mdb);
 }
 
 /* ---- an Owner-role member ------------------------------------------------------------------------------ */
 
-static void team_owner_work(job *j)
+static void team_owner_work(mapixd_job *j)
 {
-	world *w = j->w;
+	world *w = j->arg;
 	LPMDB mdb = NULL;
 	LPMAPIFOLDER team = NULL, sub = NULL;
-	CHECK(j, MAPIXOpenRemoteStore(w->s->sock, "alice", MDB_WRITE, &mdb), S_OK);
+	JOB_CHECK(j, MAPIXOpenRemoteStore(w->s->sock, "alice", MDB_WRITE, &mdb), S_OK);
 	if (!mdb)
 		return;
-	CHECK(j, open_eid(mdb, &w->team, MAPI_BEST_ACCESS, (LPUNKNOWN *)&team), S_OK);
+	JOB_CHECK(j, open_eid(mdb, &w->team, MAPI_BEST_ACCESS, (LPUNKNOWN *)&team), S_OK);
 	if (team) {
 		EXPECT(j, folder_rights(j, team) == ROLE_OWNER);
 		char who[80];
 		snprintf(who, sizeof who, "user:%s", user_name(AUTHOR_UID));
-		CHECK(j, grant(team, who, ROLE_REVIEWER), S_OK);
+		JOB_CHECK(j, grant(team, who, ROLE_REVIEWER), S_OK);
 		/* A subfolder it makes is its own. */
-		CHECK(j, IMAPIFolder_CreateFolder(team, FOLDER_GENERIC, (LPTSTR) "Sub", NULL, NULL, 0, &sub), S_OK);
+		JOB_CHECK(j, IMAPIFolder_CreateFolder(team, FOLDER_GENERIC, (LPTSTR) "Sub", NULL, NULL, 0, &sub), S_OK);
 		if (sub) {
 			EXPECT(j, folder_rights(j, sub) == ROLE_OWNER);
 			IMAPIFolder_Release(sub);
 		}
 		SPropValue name = {PR_COMMENT_A, 0, {.lpszA = (LPSTR) "the team's folder"}};
-		CHECK(j, IMAPIFolder_SetProps(team, 1, &name, NULL), S_OK);
+		JOB_CHECK(j, IMAPIFolder_SetProps(team, 1, &name, NULL), S_OK);
 		IMAPIFolder_Release(team);
 	}
 	IMsgStore_Release(mdb);
 }
 
 /* The member the team owner added reads the team folder now. */
-static void team_reader_work(job *j)
+static void team_reader_work(mapixd_job *j)
 {
-	world *w = j->w;
+	world *w = j->arg;
 	LPMDB mdb = NULL;
 	LPMAPIFOLDER team = NULL;
-	CHECK(j, MAPIXOpenRemoteStore(w->s->sock, "alice", 0, &mdb), S_OK);
+	JOB_CHECK(j, MAPIXOpenRemoteStore(w->s->sock, "alice", 0, &mdb), S_OK);
 	if (!mdb)
 		return;
-	CHECK(j, open_eid(mdb, &w->team, 0, (LPUNKNOWN *)&team), S_OK);
+	JOB_CHECK(j, open_eid(mdb, &w->team, 0, (LPUNKNOWN *)&team), S_OK);
 	if (team) {
 		EXPECT(j, folder_rights(j, team) == ROLE_REVIEWER);
 		EXPECT(j, content_count(j, team) == 0);
@@ -615,15 +497,15 @@ static void team_reader_work(job *j)
 
 /* ---- a service with full access ----------------------------------------------------------------------- */
 
-static void service_work(job *j)
+static void service_work(mapixd_job *j)
 {
-	world *w = j->w;
+	world *w = j->arg;
 	LPMDB mdb = NULL;
 	LPMAPIFOLDER ipm = NULL, priv = NULL;
-	CHECK(j, MAPIXOpenRemoteStore(w->s->sock, "alice", MDB_WRITE, &mdb), S_OK);
+	JOB_CHECK(j, MAPIXOpenRemoteStore(w->s->sock, "alice", MDB_WRITE, &mdb), S_OK);
 	if (!mdb)
 		return;
-	CHECK(j, open_eid(mdb, &w->ipm, 0, (LPUNKNOWN *)&ipm), S_OK);
+	JOB_CHECK(j, open_eid(mdb, &w->ipm, 0, (LPUNKNOWN *)&ipm), S_OK);
 	if (ipm) {
 		char names[512];
 		hierarchy_names(j, ipm, names, sizeof names);
@@ -631,7 +513,7 @@ static void service_work(job *j)
 		              strstr(names, "Inbox"));
 		IMAPIFolder_Release(ipm);
 	}
-	CHECK(j, open_eid(mdb, &w->private_, MAPI_MODIFY, (LPUNKNOWN *)&priv), S_OK);
+	JOB_CHECK(j, open_eid(mdb, &w->private_, MAPI_MODIFY, (LPUNKNOWN *)&priv), S_OK);
 	if (priv) {
 		EXPECT(j, content_count(j, priv) == 1);
 		EXPECT(j, folder_rights(j, priv) == ROLE_OWNER);
@@ -645,7 +527,7 @@ static void service_work(job *j)
 static void test_folder_permissions(void **state)
 {
 	(void)state;
-	server s;
+	mapixd s;
 	world w;
 	server_start(&s);
 	memset(&w, 0, sizeof w);
@@ -679,39 +561,39 @@ static void test_folder_permissions(void **state)
 	/* A full access grant: the ACLs do not apply. */
 	assert_ok(MAPIXRemoteGrant(s.sock, "alice", user_name(SERVICE_UID), MAPIX_GRANT_FULL_ACCESS));
 	run_as(&w, SERVICE_UID, service_work);
-	server_stop(&s);
+	mapixd_stop(&s);
 }
 
 /* The default member's rights apply to every identity not listed. */
-static void default_work(job *j)
+static void default_work(mapixd_job *j)
 {
-	world *w = j->w;
+	world *w = j->arg;
 	LPMDB mdb = NULL;
 	LPMAPIFOLDER shared = NULL;
-	CHECK(j, MAPIXOpenRemoteStore(w->s->sock, "alice", 0, &mdb), S_OK);
+	JOB_CHECK(j, MAPIXOpenRemoteStore(w->s->sock, "alice", 0, &mdb), S_OK);
 	if (!mdb)
 		return;
-	CHECK(j, open_eid(mdb, &w->shared, 0, (LPUNKNOWN *)&shared), S_OK);
+	JOB_CHECK(j, open_eid(mdb, &w->shared, 0, (LPUNKNOWN *)&shared), S_OK);
 	if (shared) {
 		EXPECT(j, folder_rights(j, shared) == ROLE_REVIEWER);
 		IMAPIFolder_Release(shared);
 	}
 	LPMAPIFOLDER priv = NULL;
-	CHECK(j, open_eid(mdb, &w->private_, 0, (LPUNKNOWN *)&priv), MAPI_E_NO_ACCESS);
+	JOB_CHECK(j, open_eid(mdb, &w->private_, 0, (LPUNKNOWN *)&priv), MAPI_E_NO_ACCESS);
 	IMsgStore_Release(mdb);
 }
 
-static void owner_sets_default(job *j)
+static void owner_sets_default(mapixd_job *j)
 {
 	LPMDB mdb = NULL;
 	LPMAPIFOLDER shared = NULL;
-	CHECK(j, MAPIXOpenRemoteStore(j->w->s->sock, NULL, MDB_WRITE, &mdb), S_OK);
+	JOB_CHECK(j, MAPIXOpenRemoteStore(j->s->sock, NULL, MDB_WRITE, &mdb), S_OK);
 	if (!mdb)
 		return;
-	CHECK(j, open_eid(mdb, &j->w->shared, MAPI_MODIFY, (LPUNKNOWN *)&shared), S_OK);
+	JOB_CHECK(j, open_eid(mdb, &((world *)j->arg)->shared, MAPI_MODIFY, (LPUNKNOWN *)&shared), S_OK);
 	if (shared) {
 		LPEXCHANGEMODIFYTABLE m = NULL;
-		CHECK(j, IMAPIFolder_OpenProperty(shared, PR_ACL_TABLE, &IID_IExchangeModifyTable, 0, 0, (LPUNKNOWN *)&m),
+		JOB_CHECK(j, IMAPIFolder_OpenProperty(shared, PR_ACL_TABLE, &IID_IExchangeModifyTable, 0, 0, (LPUNKNOWN *)&m),
 		      S_OK);
 		if (m) {
 			SPropValue v[2];
@@ -721,7 +603,7 @@ static void owner_sets_default(job *j)
 			v[1].ulPropTag = PR_MEMBER_RIGHTS;
 			v[1].Value.l = ROLE_REVIEWER;
 			ROWLIST list = {1, {{ROW_MODIFY, 2, v}}};
-			CHECK(j, IExchangeModifyTable_ModifyTable(m, 0, &list), S_OK);
+			JOB_CHECK(j, IExchangeModifyTable_ModifyTable(m, 0, &list), S_OK);
 			IExchangeModifyTable_Release(m);
 		}
 		IMAPIFolder_Release(shared);
@@ -732,7 +614,7 @@ static void owner_sets_default(job *j)
 static void test_default_member(void **state)
 {
 	(void)state;
-	server s;
+	mapixd s;
 	world w;
 	server_start(&s);
 	memset(&w, 0, sizeof w);
@@ -741,23 +623,16 @@ static void test_default_member(void **state)
 	run_as(&w, SERVICE_UID, stranger_work);
 	run_as(&w, OWNER_UID, owner_sets_default);
 	run_as(&w, SERVICE_UID, default_work);
-	server_stop(&s);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	if (g_running)
-		server_stop(g_running);
-	return 0;
+	mapixd_stop(&s);
 }
 
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
+	(void)mapixd_start, (void)mapixd_audit_lines; /* fixture helpers this file does not need */
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_folder_permissions, teardown),
-		cmocka_unit_test_teardown(test_default_member, teardown),
+		cmocka_unit_test_teardown(test_folder_permissions, mapixd_teardown),
+		cmocka_unit_test_teardown(test_default_member, mapixd_teardown),
 	};
 	return cmocka_run_group_tests_name("mapixd folder permissions", tests, NULL, NULL);
 }

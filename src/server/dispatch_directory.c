@@ -17,16 +17,9 @@
 
 enum { G_IKEY, G_NAME, G_ACCOUNT, G_SMTP, G_DN, G_ADDRTYPE, G_EID, G_OBJTYPE, G_DISPTYPE, G_COUNT };
 
-typedef struct gal_fill {
-	srv_req *r;
-	LPTABLEDATA td;
-	ULONG n;
-	HRESULT hr;
-} gal_fill;
-
 static void add_account_row(const srv_account *a, void *ctx)
 {
-	gal_fill *f = ctx;
+	srv_account_fill *f = ctx;
 	if (FAILED(f->hr))
 		return;
 	char dn[512];
@@ -73,21 +66,7 @@ static HRESULT op_directory_table(srv_req *r)
 	static const SizedSPropTagArray(G_COUNT, cols) = {
 		G_COUNT, {PR_INSTANCE_KEY, PR_DISPLAY_NAME_A, PR_ACCOUNT_A, PR_SMTP_ADDRESS_A, PR_EMAIL_ADDRESS_A,
 		          PR_ADDRTYPE_A, PR_ENTRYID, PR_OBJECT_TYPE, PR_DISPLAY_TYPE}};
-	gal_fill f = {r, NULL, 0, S_OK};
-	HRESULT hr = CreateTable(&IID_IMAPITableData, MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer, NULL,
-	                         TBLTYPE_SNAPSHOT, PR_INSTANCE_KEY, (LPSPropTagArray)&cols, &f.td);
-	if (FAILED(hr))
-		return hr;
-	hr = srv_dir_each(r->conn->srv->dir, add_account_row, &f);
-	if (SUCCEEDED(hr))
-		hr = f.hr;
-	LPMAPITABLE view = NULL;
-	if (SUCCEEDED(hr))
-		hr = ITableData_HrGetView(f.td, NULL, NULL, 0, &view);
-	ITableData_Release(f.td);
-	if (FAILED(hr))
-		return hr;
-	return srv_reply_object(r, (LPUNKNOWN)view, MPX_OBJ_TABLE, SRV_ACC_READ);
+	return srv_reply_account_table(r, (const SPropTagArray *)&cols, add_account_row);
 }
 
 /* Operations of the connection (handle 0), as in srv_ops_conn. */

@@ -320,16 +320,29 @@ static HRESULT op_create_store_entryid(srv_req *r)
 	return hr;
 }
 
-typedef struct table_fill {
-	srv_req *r;
-	LPTABLEDATA td;
-	ULONG n;
-	HRESULT hr;
-} table_fill;
+HRESULT srv_reply_account_table(srv_req *r, const SPropTagArray *cols,
+                                void (*add_row)(const srv_account *a, void *fill))
+{
+	srv_account_fill f = {r, NULL, 0, S_OK};
+	HRESULT hr = CreateTable(&IID_IMAPITableData, MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer, NULL,
+	                         TBLTYPE_SNAPSHOT, PR_INSTANCE_KEY, (LPSPropTagArray)cols, &f.td);
+	if (FAILED(hr))
+		return hr;
+	hr = srv_dir_each(r->conn->srv->dir, add_row, &f);
+	if (SUCCEEDED(hr))
+		hr = f.hr;
+	LPMAPITABLE view = NULL;
+	if (SUCCEEDED(hr))
+		hr = ITableData_HrGetView(f.td, NULL, NULL, 0, &view);
+	ITableData_Release(f.td);
+	if (FAILED(hr))
+		return hr;
+	return srv_reply_object(r, (LPUNKNOWN)view, MPX_OBJ_TABLE, SRV_ACC_READ);
+}
 
 static void add_mailbox_row(const srv_account *a, void *ctx)
 {
-	table_fill *f = ctx;
+	srv_account_fill *f = ctx;
 	srv_server *s = f->r->conn->srv;
 	const srv_identity *who = &f->r->conn->id;
 	if (FAILED(f->hr))
@@ -388,21 +401,7 @@ static HRESULT op_mailbox_table(srv_req *r)
 	                                            {PR_INSTANCE_KEY, PR_DISPLAY_NAME_A, PR_EMAIL_ADDRESS_A,
 	                                             PR_SMTP_ADDRESS_A, PR_ACCOUNT_A, PR_MESSAGE_SIZE_EXTENDED,
 	                                             PR_CONTENT_COUNT, PR_STORE_ENTRYID}};
-	table_fill f = {r, NULL, 0, S_OK};
-	HRESULT hr = CreateTable(&IID_IMAPITableData, MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer, NULL,
-	                         TBLTYPE_SNAPSHOT, PR_INSTANCE_KEY, (LPSPropTagArray)&cols, &f.td);
-	if (FAILED(hr))
-		return hr;
-	hr = srv_dir_each(r->conn->srv->dir, add_mailbox_row, &f);
-	if (SUCCEEDED(hr))
-		hr = f.hr;
-	LPMAPITABLE view = NULL;
-	if (SUCCEEDED(hr))
-		hr = ITableData_HrGetView(f.td, NULL, NULL, 0, &view);
-	ITableData_Release(f.td);
-	if (FAILED(hr))
-		return hr;
-	return srv_reply_object(r, (LPUNKNOWN)view, MPX_OBJ_TABLE, SRV_ACC_READ);
+	return srv_reply_account_table(r, (const SPropTagArray *)&cols, add_mailbox_row);
 }
 
 #define R SRV_ACC_READ

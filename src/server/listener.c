@@ -36,6 +36,7 @@
 
 #include "core/error.h"
 #include "server.h"
+#include "sockets.h"
 
 /* Connection threads need little stack: requests are decoded into heap
  * memory, and the store keeps its state on the heap too. */
@@ -98,26 +99,6 @@ static BOOL split_host_port(const char *spec, char *host, size_t cap, char *port
 	return TRUE;
 }
 
-/* "ip:port" or "[ip6]:port" of a socket address. */
-static void format_address(const struct sockaddr *sa, char *out, size_t cap)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-		port = ntohs(in->sin_port);
-		snprintf(out, cap, "%s:%u", host, port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-		port = ntohs(in6->sin6_port);
-		snprintf(out, cap, "[%s]:%u", host, port);
-	} else {
-		snprintf(out, cap, "?");
-	}
-}
-
 HRESULT srv_listen_tcp(srv_server *s)
 {
 	char host[256], port[16];
@@ -133,39 +114,14 @@ HRESULT srv_listen_tcp(srv_server *s)
 	if (rc != 0)
 		return mapix_error(MAPI_E_INVALID_PARAMETER, "mapixd: [tcp] listen = %s: %s", s->cfg.tcp_listen,
 		                   gai_strerror(rc));
-	int fd = -1, err = 0;
-	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
-		if (fd < 0) {
-			err = errno;
-			continue;
-		}
-		int one = 1;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
-			err = errno;
-			close(fd);
-			fd = -1;
-		}
-	}
+	int err;
+	int fd = srv_tcp_bind_first(res, NULL, &err);
 	freeaddrinfo(res);
 	if (fd < 0)
 		return mapix_error(MAPI_E_CALL_FAILED, "mapixd: cannot listen on %s: %s", s->cfg.tcp_listen, strerror(err));
 	s->tcp_fd = fd;
-	if (s->cfg.tcp_address_file) {
-		/* With port 0 the kernel picks the port: tell whoever started us. */
-		struct sockaddr_storage ss;
-		socklen_t len = sizeof ss;
-		char bound[96];
-		getsockname(fd, (struct sockaddr *)&ss, &len);
-		format_address((struct sockaddr *)&ss, bound, sizeof bound);
-		char tmp[4200];
-		snprintf(tmp, sizeof tmp, "%s.tmp", s->cfg.tcp_address_file);
-		FILE *f = fopen(tmp, "w");
-		if (!f || fprintf(f, "%s\n", bound) < 0 || fclose(f) != 0 || rename(tmp, s->cfg.tcp_address_file) != 0)
-			return mapix_error(MAPI_E_CALL_FAILED, "mapixd: cannot write %s: %s", s->cfg.tcp_address_file,
-			                   strerror(errno));
-	}
+	if (s->cfg.tcp_address_file)
+		return srv_write_address_file(fd, s->cfg.tcp_address_file);
 	return S_OK;
 }
 
@@ -180,25 +136,15 @@ HRESULT srv_listen(srv_server *s)
 
 	/* A socket left by a server that died is replaced; a live server's is
 	 * not (connect succeeds). */
-	struct stat st;
-	if (lstat(addr.sun_path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			return mapix_error(MAPI_E_COLLISION, "mapixd: %s exists and is not a socket", addr.sun_path);
-		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&addr, sizeof addr) == 0) {
-			close(probe);
-			return mapix_error(MAPI_E_COLLISION, "mapixd: another server listens on %s", addr.sun_path);
-		}
-		if (probe >= 0)
-			close(probe);
-		unlink(addr.sun_path);
-	}
+	HRESULT hr = srv_unix_clear_stale(&addr);
+	if (FAILED(hr))
+		return hr;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return mapix_error(MAPI_E_CALL_FAILED, "mapixd: socket: %s", strerror(errno));
 	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || chmod(addr.sun_path, 0666) != 0 ||
 	    listen(fd, 128) != 0) {
-		HRESULT hr = mapix_error(MAPI_E_CALL_FAILED, "mapixd: cannot listen on %s: %s", addr.sun_path, strerror(errno));
+		hr = mapix_error(MAPI_E_CALL_FAILED, "mapixd: cannot listen on %s: %s", addr.sun_path, strerror(errno));
 		close(fd);
 		return hr;
 	}
@@ -255,7 +201,7 @@ static void accept_one(srv_server *s, BOOL tcp)
 		c->tcp = TRUE;
 		c->id.uid = (uid_t)-1;
 		c->id.gid = (gid_t)-1;
-		format_address((struct sockaddr *)&peer, c->id.address, sizeof c->id.address);
+		srv_format_address((struct sockaddr *)&peer, c->id.address, sizeof c->id.address);
 		c->logon_deadline = srv_now_ms() + s->cfg.handshake_timeout_ms;
 	} else if (FAILED(srv_peer_identity(s, fd, &c->id))) {
 		mapix_error_clear();
@@ -275,14 +221,8 @@ static void accept_one(srv_server *s, BOOL tcp)
 	s->n_conns++;
 	pthread_mutex_unlock(&s->lock);
 
-	pthread_attr_t attr;
-	pthread_t t;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, CONN_STACK_SIZE);
-	if (pthread_create(&t, &attr, conn_thread, c) != 0)
+	if (srv_start_detached(conn_thread, c, CONN_STACK_SIZE) != 0)
 		srv_conn_unref(c); /* closes the socket and leaves the list */
-	pthread_attr_destroy(&attr);
 }
 
 void srv_run(srv_server *s)

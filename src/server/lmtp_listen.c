@@ -37,6 +37,7 @@
 #include "core/error.h"
 #include "lmtp_proto.h"
 #include "server.h"
+#include "sockets.h"
 
 /* Conversion (GMime) runs on these threads: more stack than a mapix
  * protocol connection needs. */
@@ -90,48 +91,22 @@ static HRESULT listen_unix(srv_lmtp *l, const srv_lmtp_config *c)
 	}
 	/* As for the main socket: a dead server's socket is replaced, a live
 	 * one's is not. */
-	struct stat st;
-	if (lstat(addr.sun_path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			return mapix_error(MAPI_E_COLLISION, "mapixd: %s exists and is not a socket", addr.sun_path);
-		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&addr, sizeof addr) == 0) {
-			close(probe);
-			return mapix_error(MAPI_E_COLLISION, "mapixd: another server listens on %s", addr.sun_path);
-		}
-		if (probe >= 0)
-			close(probe);
-		unlink(addr.sun_path);
-	}
+	HRESULT hr = srv_unix_clear_stale(&addr);
+	if (FAILED(hr))
+		return hr;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return mapix_error(MAPI_E_CALL_FAILED, "mapixd: socket: %s", strerror(errno));
 	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
 	    ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(addr.sun_path, uid, gid) != 0) ||
 	    chmod(addr.sun_path, c->socket_mode) != 0 || listen(fd, 128) != 0) {
-		HRESULT hr = mapix_error(MAPI_E_CALL_FAILED, "mapixd: cannot listen for LMTP on %s: %s", addr.sun_path,
+		hr = mapix_error(MAPI_E_CALL_FAILED, "mapixd: cannot listen for LMTP on %s: %s", addr.sun_path,
 		                         strerror(errno));
 		close(fd);
 		return hr;
 	}
 	l->unix_fd = fd;
 	return S_OK;
-}
-
-static void format_address(const struct sockaddr *sa, char *out, size_t cap)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-		snprintf(out, cap, "%s:%u", host, ntohs(in->sin_port));
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-		snprintf(out, cap, "[%s]:%u", host, ntohs(in6->sin6_port));
-	} else {
-		snprintf(out, cap, "?");
-	}
 }
 
 static BOOL is_loopback(const struct sockaddr *sa)
@@ -169,39 +144,15 @@ static HRESULT listen_tcp(srv_lmtp *l, const srv_lmtp_config *c)
 	int rc = getaddrinfo(host, port, &hints, &res);
 	if (rc != 0)
 		return mapix_error(MAPI_E_INVALID_PARAMETER, "mapixd: [lmtp] listen = %s: %s", c->listen, gai_strerror(rc));
-	int fd = -1, err = 0;
-	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-		if (!is_loopback(ai->ai_addr))
-			continue;
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
-		if (fd < 0) {
-			err = errno;
-			continue;
-		}
-		int one = 1;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
-			err = errno;
-			close(fd);
-			fd = -1;
-		}
-	}
+	int err;
+	int fd = srv_tcp_bind_first(res, is_loopback, &err);
 	freeaddrinfo(res);
 	if (fd < 0)
 		return mapix_error(MAPI_E_CALL_FAILED, "mapixd: cannot listen for LMTP on %s: %s", c->listen,
 		                   err ? strerror(err) : "not a loopback address");
 	l->tcp_fd = fd;
-	if (c->address_file) {
-		struct sockaddr_storage ss;
-		socklen_t len = sizeof ss;
-		char bound[96], tmp[4200];
-		getsockname(fd, (struct sockaddr *)&ss, &len);
-		format_address((struct sockaddr *)&ss, bound, sizeof bound);
-		snprintf(tmp, sizeof tmp, "%s.tmp", c->address_file);
-		FILE *f = fopen(tmp, "w");
-		if (!f || fprintf(f, "%s\n", bound) < 0 || fclose(f) != 0 || rename(tmp, c->address_file) != 0)
-			return mapix_error(MAPI_E_CALL_FAILED, "mapixd: cannot write %s: %s", c->address_file, strerror(errno));
-	}
+	if (c->address_file)
+		return srv_write_address_file(fd, c->address_file);
 	return S_OK;
 }
 
@@ -351,7 +302,7 @@ static void accept_one(srv_lmtp *l, BOOL tcp)
 	c->fd = fd;
 	if (tcp) {
 		char address[64];
-		format_address((struct sockaddr *)&peer, address, sizeof address);
+		srv_format_address((struct sockaddr *)&peer, address, sizeof address);
 		tcp_identity(s, address, &c->id);
 		snprintf(c->desc, sizeof c->desc, "%s as %s", address, c->id.name);
 	} else if (FAILED(srv_peer_identity(s, fd, &c->id))) {
@@ -370,12 +321,7 @@ static void accept_one(srv_lmtp *l, BOOL tcp)
 	l->n_conns++;
 	pthread_mutex_unlock(&l->lock);
 
-	pthread_attr_t attr;
-	pthread_t t;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, LMTP_STACK_SIZE);
-	if (pthread_create(&t, &attr, conn_thread, c) != 0) {
+	if (srv_start_detached(conn_thread, c, LMTP_STACK_SIZE) != 0) {
 		pthread_mutex_lock(&l->lock);
 		if (c->prev)
 			c->prev->next = c->next;
@@ -388,7 +334,6 @@ static void accept_one(srv_lmtp *l, BOOL tcp)
 		refuse(fd, "421 4.3.0 Cannot serve now, try again later\r\n");
 		free(c);
 	}
-	pthread_attr_destroy(&attr);
 }
 
 static void *accept_thread(void *arg)

@@ -541,6 +541,19 @@ HRESULT srv_reply_object(srv_req *r, LPUNKNOWN obj, BYTE kind, ULONG access);
 /* The kind of an object a store call returned (by interface). */
 BYTE srv_kind_of(LPUNKNOWN obj);
 
+/* A snapshot table with a row per account of the directory (those
+ * add_row adds; it skips others), handed out read-only in the reply.
+ * add_row gets the srv_account_fill: the request, the table, a running
+ * instance key and the first failure. */
+typedef struct srv_account_fill {
+	srv_req *r;
+	struct ITableData *td;
+	ULONG n;
+	HRESULT hr;
+} srv_account_fill;
+HRESULT srv_reply_account_table(srv_req *r, const SPropTagArray *cols,
+                                void (*add_row)(const srv_account *a, void *fill));
+
 /* Operation tables of the dispatch_*.c files: handler by op. */
 typedef HRESULT (*srv_handler)(srv_req *r);
 typedef struct srv_op {

@@ -79,6 +79,12 @@ void import_count_existing(import_engine *eng, uint64_t bytes);
  * added to what earlier calls said. */
 void import_add_total(import_engine *eng, uint64_t bytes);
 
+/* The names in dir, sorted (import_dir.c); "." and ".." left out, and
+ * other names starting with '.' too unless hidden_too. NULL (errno set)
+ * when dir cannot be read; free with import_free_list. */
+char **import_list_dir(const char *dir, BOOL hidden_too, size_t *count);
+void import_free_list(char **names, size_t n);
+
 /* The import's store and the flags the sources pass to the converter
  * (mapix_mime_fd_to_message). */
 LPMDB import_store(import_engine *eng);

@@ -68,44 +68,6 @@ static BOOL is_eml_name(const char *name)
 	return name[0] != '.' && n > 4 && strcasecmp(name + n - 4, ".eml") == 0;
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The names in dir, sorted (so imports go in a stable order); NULL when
- * the directory cannot be read (errno says why). */
-static char **list_dir(const char *dir, size_t *count)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return NULL;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **grown = realloc(names, cap * sizeof *grown);
-			if (!grown)
-				break;
-			names = grown;
-		}
-		if (!(names[n] = strdup(e->d_name)))
-			break;
-		n++;
-	}
-	closedir(d);
-	if (!names)
-		names = calloc(1, sizeof *names);
-	if (names)
-		qsort(names, n, sizeof *names, by_name);
-	*count = n;
-	return names;
-}
-
 /* Appends name to relpath with cli_open_folder's escapes. */
 static char *join_rel(const char *relpath, const char *name)
 {
@@ -130,7 +92,7 @@ static char *join_rel(const char *relpath, const char *name)
 static uint64_t tree_size(const char *dir, int depth)
 {
 	size_t n = 0;
-	char **names = list_dir(dir, &n);
+	char **names = import_list_dir(dir, TRUE, &n);
 	uint64_t total = 0;
 	for (size_t i = 0; names && i < n; i++) {
 		char *p = NULL;
@@ -179,7 +141,7 @@ static int walk_tree(import_engine *eng, const char *dir, const char *relpath, i
                      import_mbox_format mbox_format)
 {
 	size_t n = 0;
-	char **names = list_dir(dir, &n);
+	char **names = import_list_dir(dir, TRUE, &n);
 	if (!names) {
 		import_skip(eng, dir, "%s", strerror(errno));
 		return 0;

@@ -45,51 +45,6 @@ typedef struct maildir_source {
 	ULONG keywords_tag; /* PidNameKeywords in this store, 0 until needed */
 } maildir_source;
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The entries of dir that are not hidden, sorted; NULL (errno set) when
- * it cannot be read. */
-static char **list_dir(const char *dir, BOOL hidden_too, size_t *count)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return NULL;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' && (!hidden_too || !e->d_name[1] || strcmp(e->d_name, "..") == 0))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **grown = realloc(names, cap * sizeof *grown);
-			if (!grown)
-				break;
-			names = grown;
-		}
-		if (!(names[n] = strdup(e->d_name)))
-			break;
-		n++;
-	}
-	closedir(d);
-	if (!names)
-		names = calloc(1, sizeof *names);
-	if (names)
-		qsort(names, n, sizeof *names, by_name);
-	*count = n;
-	return names;
-}
-
-static void free_list(char **names, size_t n)
-{
-	for (size_t i = 0; names && i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
 /* The folder's dovecot-keywords text (NUL-terminated), or NULL. */
 static char *read_keywords(const char *dir, size_t *len)
 {
@@ -248,14 +203,14 @@ static void import_folder_dir(maildir_source *src, const char *dir, const char *
 		size_t n = 0;
 		if (asprintf(&sub, "%s/%s", dir, subs[s]) < 0)
 			break;
-		char **names = list_dir(sub, FALSE, &n);
+		char **names = import_list_dir(sub, FALSE, &n);
 		/* A Maildir++ folder made by hand sometimes lacks new/ (or
 		 * cur/): nothing to import there, not an error. */
 		if (!names && errno != ENOENT)
 			import_skip(eng, sub, "%s", strerror(errno));
 		for (size_t i = 0; names && i < n && !import_stopped(eng); i++)
 			import_one(src, folder, dir, subs[s], names[i], keywords, klen);
-		free_list(names, n);
+		import_free_list(names, n);
 		free(sub);
 	}
 	free(keywords);
@@ -274,7 +229,7 @@ int import_maildir(import_engine *eng, const char *path)
 {
 	maildir_source src = {.eng = eng};
 	size_t n = 0;
-	char **names = list_dir(path, TRUE, &n);
+	char **names = import_list_dir(path, TRUE, &n);
 	if (!names)
 		return cli_error("%s: %s", path, strerror(errno));
 
@@ -310,6 +265,6 @@ int import_maildir(import_engine *eng, const char *path)
 	}
 	free(dirs);
 	free(rels);
-	free_list(names, n);
+	import_free_list(names, n);
 	return 0;
 }

@@ -21,6 +21,7 @@
 
 #include <mapix/mapixstore.h>
 
+#include "core/acl_args.h"
 #include "core/entryid.h"
 #include "core/entryid_ab.h"
 #include "core/error.h"
@@ -660,10 +661,8 @@ static HRESULT acl_ModifyTable(IExchangeModifyTable *This, ULONG ulFlags, LPROWL
 	HRESULT hr = local_check_caller(a->folder, "IExchangeModifyTable::ModifyTable");
 	if (FAILED(hr))
 		return hr;
-	if (ulFlags & ~(ULONG)(ROWLIST_REPLACE | ACLTABLE_FREEBUSY))
-		return mapix_error(MAPI_E_UNKNOWN_FLAGS, "ModifyTable: unknown flags 0x%08X", (unsigned)ulFlags);
-	if (!lpMods)
-		return mapix_error(MAPI_E_INVALID_PARAMETER, "ModifyTable: lpMods is NULL");
+	if (FAILED(hr = mapix_acl_check_modify(ulFlags, lpMods)))
+		return hr;
 	local_logon *logon = a->folder->logon;
 	if (!(logon->flags & MDB_WRITE))
 		return mapix_error(MAPI_E_NO_ACCESS, "ModifyTable: the store was opened read-only");
@@ -711,10 +710,9 @@ static const IExchangeModifyTableVtbl acl_vtbl = {
 
 HRESULT local_acl_open(local_object *folder, LPCIID lpiid, ULONG ulFlags, LPUNKNOWN *lppUnk)
 {
-	if (!IsEqualIID(lpiid, &IID_IExchangeModifyTable) && !IsEqualIID(lpiid, &IID_IUnknown))
-		return mapix_error(MAPI_E_INTERFACE_NOT_SUPPORTED, "OpenProperty: PR_ACL_TABLE opens as IExchangeModifyTable");
-	if (ulFlags & ~(ULONG)(MAPI_DEFERRED_ERRORS | MAPI_MODIFY | MAPI_CREATE | MAPI_BEST_ACCESS))
-		return mapix_error(MAPI_E_UNKNOWN_FLAGS, "OpenProperty: unknown flags 0x%08X", (unsigned)ulFlags);
+	HRESULT hr = mapix_acl_check_open(lpiid, ulFlags);
+	if (FAILED(hr))
+		return hr;
 	local_acl *a = calloc(1, sizeof *a);
 	if (!a)
 		return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "OpenProperty: out of memory");

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 
+#include "core/acl_args.h"
 #include "core/error.h"
 #include "remote.h"
 
@@ -69,11 +70,10 @@ static HRESULT acl_GetTable(IExchangeModifyTable *This, ULONG ulFlags, LPMAPITAB
 
 static HRESULT acl_ModifyTable(IExchangeModifyTable *This, ULONG ulFlags, LPROWLIST lpMods)
 {
-	/* The local store's order of checks, so both providers fail alike. */
-	if (ulFlags & ~(ULONG)(ROWLIST_REPLACE | ACLTABLE_FREEBUSY))
-		return mapix_error(MAPI_E_UNKNOWN_FLAGS, "ModifyTable: unknown flags 0x%08X", (unsigned)ulFlags);
-	if (!lpMods)
-		return mapix_error(MAPI_E_INVALID_PARAMETER, "ModifyTable: lpMods is NULL");
+	/* The local store's first checks, so both providers fail alike. */
+	HRESULT hr = mapix_acl_check_modify(ulFlags, lpMods);
+	if (FAILED(hr))
+		return hr;
 	for (ULONG i = 0; i < lpMods->cEntries; i++)
 		if (lpMods->aEntries[i].cValues && !lpMods->aEntries[i].rgPropVals)
 			return mapix_error(MAPI_E_INVALID_PARAMETER, "ModifyTable: row %u has no values", (unsigned)i);
@@ -85,7 +85,7 @@ static HRESULT acl_ModifyTable(IExchangeModifyTable *This, ULONG ulFlags, LPROWL
 		RC_PUT(&c, mapix_wire_put_u32(&c.req, lpMods->aEntries[i].ulRowFlags));
 		RC_PUT(&c, mapix_wire_put_props(&c.req, lpMods->aEntries[i].cValues, lpMods->aEntries[i].rgPropVals));
 	}
-	HRESULT hr = rc_run(&c, "IExchangeModifyTable::ModifyTable");
+	hr = rc_run(&c, "IExchangeModifyTable::ModifyTable");
 	rc_end(&c);
 	return hr;
 }
@@ -101,10 +101,9 @@ static const IExchangeModifyTableVtbl remote_acl_vtbl = {
 
 HRESULT remote_acl_open(remote_obj *folder, LPCIID lpiid, ULONG ulFlags, LPUNKNOWN *lppUnk)
 {
-	if (!lpiid || (!IsEqualIID(lpiid, &IID_IExchangeModifyTable) && !IsEqualIID(lpiid, &IID_IUnknown)))
-		return mapix_error(MAPI_E_INTERFACE_NOT_SUPPORTED, "OpenProperty: PR_ACL_TABLE opens as IExchangeModifyTable");
-	if (ulFlags & ~(ULONG)(MAPI_DEFERRED_ERRORS | MAPI_MODIFY | MAPI_CREATE | MAPI_BEST_ACCESS))
-		return mapix_error(MAPI_E_UNKNOWN_FLAGS, "OpenProperty: unknown flags 0x%08X", (unsigned)ulFlags);
+	HRESULT hr = mapix_acl_check_open(lpiid, ulFlags);
+	if (FAILED(hr))
+		return hr;
 	remote_acl *a = calloc(1, sizeof *a);
 	if (!a)
 		return mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "OpenProperty: out of memory");

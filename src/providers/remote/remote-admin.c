@@ -60,6 +60,78 @@ static BOOL count_fits(MAPIXWIRECURSOR *in, ULONG n, size_t min_entry)
 	return (uint64_t)n * min_entry <= mapix_wire_cursor_left(in);
 }
 
+/* Reads entry i of a list reply into the array at root (strings chained
+ * to root); *bad when the reply is malformed. */
+typedef HRESULT (*read_entry_fn)(MAPIXWIRECURSOR *in, mapix_proto_arena *a, LPVOID root, ULONG i, BOOL *bad);
+
+/* The rest of a list reply: the count, then the entries (each at least
+ * min_entry bytes on the wire) read by read_entry into one zeroed block of
+ * elem_size entries. Finishes the call; on failure nothing is returned. */
+static HRESULT read_list(rcall *c, remote_conn *conn, const char *fn, size_t min_entry, size_t elem_size,
+                         read_entry_fn read_entry, ULONG *n_out, LPVOID *list_out)
+{
+	HRESULT hr = S_OK;
+	ULONG n = 0;
+	LPVOID list = NULL;
+	mapix_proto_arena a = {0};
+	if (FAILED(mapix_wire_get_u32(&c->out, &n)) || !count_fits(&c->out, n, min_entry)) {
+		hr = rc_bad_reply(c, fn);
+	} else if (FAILED(MAPIAllocateBuffer((ULONG)((n ? n : 1) * elem_size), &list))) {
+		hr = mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "%s: out of memory", fn);
+	} else {
+		memset(list, 0, (n ? n : 1) * elem_size);
+		for (ULONG i = 0; SUCCEEDED(hr) && i < n; i++) {
+			BOOL bad = FALSE;
+			hr = read_entry(&c->out, &a, list, i, &bad);
+			if (bad)
+				hr = rc_bad_reply(c, fn);
+		}
+		if (SUCCEEDED(hr) && FAILED(mapix_wire_get_end(&c->out)))
+			hr = rc_bad_reply(c, fn);
+	}
+	mapix_proto_arena_free(&a);
+	finish(c, conn);
+	if (FAILED(hr)) {
+		MAPIFreeBuffer(list);
+		return hr;
+	}
+	*n_out = n;
+	*list_out = list;
+	return S_OK;
+}
+
+static HRESULT read_account(MAPIXWIRECURSOR *in, mapix_proto_arena *a, LPVOID root, ULONG i, BOOL *bad)
+{
+	LPMAPIXACCOUNT e = (LPMAPIXACCOUNT)root + i;
+	char *name, *display, *smtp, *user;
+	HRESULT hr;
+	if (FAILED(mapix_proto_get_str(in, a, &name)) || FAILED(mapix_proto_get_str(in, a, &display)) ||
+	    FAILED(mapix_proto_get_str(in, a, &smtp)) || FAILED(mapix_proto_get_str(in, a, &user)) ||
+	    FAILED(get_quota(in, &e->quota))) {
+		*bad = TRUE;
+		return S_OK;
+	}
+	if (FAILED(hr = more_str(name, root, &e->lpszName)) || FAILED(hr = more_str(display, root, &e->lpszDisplayName)) ||
+	    FAILED(hr = more_str(smtp, root, &e->lpszSmtpAddress)))
+		return hr;
+	return more_str(user, root, &e->lpszUnixUser);
+}
+
+static HRESULT read_grant(MAPIXWIRECURSOR *in, mapix_proto_arena *a, LPVOID root, ULONG i, BOOL *bad)
+{
+	LPMAPIXGRANT e = (LPMAPIXGRANT)root + i;
+	char *mailbox, *grantee, *right;
+	HRESULT hr;
+	if (FAILED(mapix_proto_get_str(in, a, &mailbox)) || FAILED(mapix_proto_get_str(in, a, &grantee)) ||
+	    FAILED(mapix_proto_get_str(in, a, &right))) {
+		*bad = TRUE;
+		return S_OK;
+	}
+	if (FAILED(hr = more_str(mailbox, root, &e->lpszMailbox)) || FAILED(hr = more_str(grantee, root, &e->lpszGrantee)))
+		return hr;
+	return more_str(right, root, &e->lpszRight);
+}
+
 STDAPI MAPIXRemoteListAccounts(LPCSTR lpszServer, ULONG *lpcAccounts, LPMAPIXACCOUNT *lppAccounts)
 {
 	static const char fn[] = "MAPIXRemoteListAccounts";
@@ -76,41 +148,8 @@ STDAPI MAPIXRemoteListAccounts(LPCSTR lpszServer, ULONG *lpcAccounts, LPMAPIXACC
 		finish(&c, conn);
 		return hr;
 	}
-	ULONG n = 0;
-	LPMAPIXACCOUNT list = NULL;
-	mapix_proto_arena a = {0};
-	if (FAILED(mapix_wire_get_u32(&c.out, &n)) || !count_fits(&c.out, n, 4 * 4 + 4 * 8 + 8)) {
-		hr = rc_bad_reply(&c, fn);
-	} else if (FAILED(MAPIAllocateBuffer((n ? n : 1) * sizeof *list, (LPVOID *)&list))) {
-		hr = mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "%s: out of memory", fn);
-	} else {
-		memset(list, 0, (n ? n : 1) * sizeof *list);
-		for (ULONG i = 0; SUCCEEDED(hr) && i < n; i++) {
-			char *name, *display, *smtp, *user;
-			if (FAILED(mapix_proto_get_str(&c.out, &a, &name)) || FAILED(mapix_proto_get_str(&c.out, &a, &display)) ||
-			    FAILED(mapix_proto_get_str(&c.out, &a, &smtp)) || FAILED(mapix_proto_get_str(&c.out, &a, &user)) ||
-			    FAILED(get_quota(&c.out, &list[i].quota))) {
-				hr = rc_bad_reply(&c, fn);
-				break;
-			}
-			if (FAILED(hr = more_str(name, list, &list[i].lpszName)) ||
-			    FAILED(hr = more_str(display, list, &list[i].lpszDisplayName)) ||
-			    FAILED(hr = more_str(smtp, list, &list[i].lpszSmtpAddress)))
-				break;
-			hr = more_str(user, list, &list[i].lpszUnixUser);
-		}
-		if (SUCCEEDED(hr) && FAILED(mapix_wire_get_end(&c.out)))
-			hr = rc_bad_reply(&c, fn);
-	}
-	mapix_proto_arena_free(&a);
-	finish(&c, conn);
-	if (FAILED(hr)) {
-		MAPIFreeBuffer(list);
-		return hr;
-	}
-	*lpcAccounts = n;
-	*lppAccounts = list;
-	return S_OK;
+	return read_list(&c, conn, fn, 4 * 4 + 4 * 8 + 8, sizeof(MAPIXACCOUNT), read_account, lpcAccounts,
+	                 (LPVOID *)lppAccounts);
 }
 
 STDAPI MAPIXRemoteListGrants(LPCSTR lpszServer, LPCSTR lpszMailbox, ULONG *lpcGrants, LPMAPIXGRANT *lppGrants)
@@ -130,39 +169,7 @@ STDAPI MAPIXRemoteListGrants(LPCSTR lpszServer, LPCSTR lpszMailbox, ULONG *lpcGr
 		finish(&c, conn);
 		return hr;
 	}
-	ULONG n = 0;
-	LPMAPIXGRANT list = NULL;
-	mapix_proto_arena a = {0};
-	if (FAILED(mapix_wire_get_u32(&c.out, &n)) || !count_fits(&c.out, n, 12)) {
-		hr = rc_bad_reply(&c, fn);
-	} else if (FAILED(MAPIAllocateBuffer((n ? n : 1) * sizeof *list, (LPVOID *)&list))) {
-		hr = mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "%s: out of memory", fn);
-	} else {
-		memset(list, 0, (n ? n : 1) * sizeof *list);
-		for (ULONG i = 0; SUCCEEDED(hr) && i < n; i++) {
-			char *mailbox, *grantee, *right;
-			if (FAILED(mapix_proto_get_str(&c.out, &a, &mailbox)) || FAILED(mapix_proto_get_str(&c.out, &a, &grantee)) ||
-			    FAILED(mapix_proto_get_str(&c.out, &a, &right))) {
-				hr = rc_bad_reply(&c, fn);
-				break;
-			}
-			if (FAILED(hr = more_str(mailbox, list, &list[i].lpszMailbox)) ||
-			    FAILED(hr = more_str(grantee, list, &list[i].lpszGrantee)))
-				break;
-			hr = more_str(right, list, &list[i].lpszRight);
-		}
-		if (SUCCEEDED(hr) && FAILED(mapix_wire_get_end(&c.out)))
-			hr = rc_bad_reply(&c, fn);
-	}
-	mapix_proto_arena_free(&a);
-	finish(&c, conn);
-	if (FAILED(hr)) {
-		MAPIFreeBuffer(list);
-		return hr;
-	}
-	*lpcGrants = n;
-	*lppGrants = list;
-	return S_OK;
+	return read_list(&c, conn, fn, 12, sizeof(MAPIXGRANT), read_grant, lpcGrants, (LPVOID *)lppGrants);
 }
 
 STDAPI MAPIXRemoteSetQuota(LPCSTR lpszServer, LPCSTR lpszMailbox, ULONG ulWhich, ULONGLONG cbWarning,
