@@ -232,8 +232,11 @@ static ssize_t conn_recv(srv_conn *c, void *dst, size_t cb)
 }
 
 /* Reads exactly cb bytes through the connection's read-ahead buffer;
- * timeout_ms < 0 waits forever. *eof: the peer closed before any byte. */
-static HRESULT conn_read(srv_conn *c, BYTE *dst, size_t cb, int timeout_ms, BOOL *eof)
+ * timeout_ms < 0 waits forever. *eof: the peer closed before any byte.
+ * wait_first: poll() before the first recv when the buffer is empty, as
+ * after a reply, when the client's next request is rarely there yet (one
+ * system call less than a recv that finds nothing). */
+static HRESULT conn_read(srv_conn *c, BYTE *dst, size_t cb, int timeout_ms, BOOL *eof, BOOL wait_first)
 {
 	int64_t deadline = timeout_ms < 0 ? -1 : srv_now_ms() + timeout_ms;
 	size_t got = 0;
@@ -249,29 +252,34 @@ static HRESULT conn_read(srv_conn *c, BYTE *dst, size_t cb, int timeout_ms, BOOL
 			got += n;
 			continue;
 		}
-		/* Large payloads go straight to their buffer. */
-		BOOL direct = cb - got >= sizeof c->rbuf;
-		ssize_t n = conn_recv(c, direct ? dst + got : c->rbuf, direct ? cb - got : sizeof c->rbuf);
-		if (n > 0) {
-			if (direct) {
-				got += (size_t)n;
-			} else {
-				c->rpos = 0;
-				c->rlen = (uint32_t)n;
+		/* After a reply the next request is rarely there yet: wait first. */
+		BOOL wait_now = wait_first && !(c->io.tls && gnutls_record_check_pending(c->io.tls) > 0);
+		wait_first = FALSE;
+		if (!wait_now) {
+			/* Large payloads go straight to their buffer. */
+			BOOL direct = cb - got >= sizeof c->rbuf;
+			ssize_t n = conn_recv(c, direct ? dst + got : c->rbuf, direct ? cb - got : sizeof c->rbuf);
+			if (n > 0) {
+				if (direct) {
+					got += (size_t)n;
+				} else {
+					c->rpos = 0;
+					c->rlen = (uint32_t)n;
+				}
+				continue;
 			}
-			continue;
+			if (n == 0) {
+				if (eof)
+					*eof = got == 0;
+				return MAPI_E_NETWORK_ERROR;
+			}
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return MAPI_E_NETWORK_ERROR;
+			/* Records GnuTLS already decrypted are taken before any poll():
+			 * the socket may have nothing more while the session holds them. */
+			if (c->io.tls && gnutls_record_check_pending(c->io.tls) > 0)
+				continue;
 		}
-		if (n == 0) {
-			if (eof)
-				*eof = got == 0;
-			return MAPI_E_NETWORK_ERROR;
-		}
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return MAPI_E_NETWORK_ERROR;
-		/* Records GnuTLS already decrypted are taken before any poll():
-		 * the socket may have nothing more while the session holds them. */
-		if (c->io.tls && gnutls_record_check_pending(c->io.tls) > 0)
-			continue;
 		int left = -1;
 		if (deadline >= 0) {
 			int64_t d = deadline - srv_now_ms();
@@ -296,6 +304,7 @@ void srv_conn_serve(srv_conn *c)
 	size_t cap = 0;
 	MAPIXWIREBUF reply;
 	mapix_wire_buf_init(&reply);
+	BOOL replied = FALSE;
 	if (c->tcp && FAILED(srv_tls_accept(c)))
 		atomic_store(&c->dead, TRUE);
 	while (!atomic_load(&c->dead) && !atomic_load(&c->srv->stopping)) {
@@ -315,7 +324,8 @@ void srv_conn_serve(srv_conn *c)
 			if (rest > first)
 				rest = first;
 		}
-		if (FAILED(conn_read(c, hdr, 1, first, &eof)) || FAILED(conn_read(c, hdr + 1, sizeof hdr - 1, rest, NULL)) ||
+		if (FAILED(conn_read(c, hdr, 1, first, &eof, replied)) ||
+		    FAILED(conn_read(c, hdr + 1, sizeof hdr - 1, rest, NULL, FALSE)) ||
 		    FAILED(mapix_proto_header_decode(hdr, cfg->max_frame, &h)))
 			break;
 		if (h.kind != MAPIX_PROTO_REQUEST && h.kind != MAPIX_PROTO_ONEWAY)
@@ -327,7 +337,7 @@ void srv_conn_serve(srv_conn *c)
 			payload = p;
 			cap = h.length;
 		}
-		if (h.length && FAILED(conn_read(c, payload, h.length, rest, NULL)))
+		if (h.length && FAILED(conn_read(c, payload, h.length, rest, NULL, FALSE)))
 			break;
 		mapix_wire_buf_reset(&reply);
 		BOOL oneway = h.kind == MAPIX_PROTO_ONEWAY;
@@ -339,6 +349,7 @@ void srv_conn_serve(srv_conn *c)
 			break;
 		if (!oneway && FAILED(send_reply(c, h.id, &reply)))
 			break;
+		replied = !oneway;
 		if (c->close_after_reply)
 			break;
 		/* Large requests should not pin their buffer for the connection's life. */

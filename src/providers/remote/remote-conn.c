@@ -8,9 +8,11 @@
  * and a call from another context on an existing object is refused with
  * MAPI_E_NO_ACCESS, as for every mapix object.
  *
- * Threads. Each connection has a reader thread that takes frames off the
- * socket: a reply wakes the call waiting for it, an event is queued for
- * the dispatcher thread (started by the first Advise), which hands it to
+ * Threads. A call reads its own reply off the socket when no other thread
+ * is reading, handing on what else it meets; each connection's reader
+ * thread watches the socket only while no call is in flight (see "reading
+ * frames" below). A reply goes to the call waiting for it, an event is
+ * queued for the dispatcher thread (started by the first Advise), which hands it to
  * the support object (IMAPISupport::Notify), as the local store does. A
  * call returns only after the events that arrived before its reply were
  * dispatched, so a client sees the notifications of its own change before
@@ -38,6 +40,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -95,6 +99,15 @@ struct remote_conn {
 	uint64_t ev_queued, ev_done;
 	advise_reg *advises;
 	ULONG next_advise;
+	/* reading (see "reading frames") */
+	int role;                   /* READ_NONE, READ_WATCHER, READ_CALLER */
+	unsigned n_waiting;         /* calls waiting for their reply */
+	BOOL kicked, reader_parked;
+	int64_t idle_since;         /* when a call last gave the role back (CLOCK_MONOTONIC ms) */
+	pthread_cond_t rcond;       /* the reader thread's (CLOCK_MONOTONIC) */
+	int wake_fd;                /* eventfd: a call asks the reader thread to stop watching */
+	size_t rpos, rlen;          /* rbuf: the role holder's only */
+	BYTE rbuf[4096];
 	pthread_t reader, dispatcher;
 	BOOL has_dispatcher, dispatcher_frees;
 	/* from HELLO */
@@ -118,6 +131,7 @@ static void mark_dead_locked(remote_conn *c)
 		shutdown(c->fd, SHUT_RDWR);
 	}
 	pthread_cond_broadcast(&c->cond);
+	pthread_cond_signal(&c->rcond);
 }
 
 static void mark_dead(remote_conn *c)
@@ -125,14 +139,6 @@ static void mark_dead(remote_conn *c)
 	pthread_mutex_lock(&c->lock);
 	mark_dead_locked(c);
 	pthread_mutex_unlock(&c->lock);
-}
-
-BOOL remote_conn_alive(remote_conn *c)
-{
-	pthread_mutex_lock(&c->lock);
-	BOOL alive = !c->dead;
-	pthread_mutex_unlock(&c->lock);
-	return alive;
 }
 
 const char *remote_conn_server_name(remote_conn *c)
@@ -150,60 +156,276 @@ const char *remote_conn_address(remote_conn *c)
 	return c->address;
 }
 
+/* ---- reading frames -------------------------------------------------------------------------- */
+
+/* Who reads the stream. Only one thread at a time may (GnuTLS allows one
+ * reader beside one writer, and a frame must be read whole by one thread):
+ * the role is taken and given back under c->lock, and the read-ahead
+ * buffer belongs to whoever holds it. A call waiting for its reply reads
+ * itself when nobody else does, so a round trip costs no hand-off from a
+ * reader thread to the caller (one wake-up less each way). The reader
+ * thread watches the stream only when the connection has been idle for
+ * REMOTE_IDLE_WATCH_MS, for events pushed while no call is in flight, and
+ * to notice a lost connection; a call that finds it watching asks it to
+ * stop through wake_fd. An event that arrives in that short gap, with
+ * nobody reading, waits at most that long, or for the next call, which
+ * takes it first (remote_conn_alive). */
+enum { READ_NONE, READ_WATCHER, READ_CALLER };
+
+#define REMOTE_IDLE_WATCH_MS 2
+
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Whether bytes wait in user space (role held): no poll() may come first. */
+static BOOL input_buffered(remote_conn *c)
+{
+	return c->rpos < c->rlen || (c->io.tls && gnutls_record_check_pending(c->io.tls) > 0);
+}
+
+/* One read of what the stream has now (role held): > 0 bytes, 0 nothing
+ * yet, -1 the stream ended or failed. */
+static ssize_t stream_recv(remote_conn *c, void *dst, size_t cb)
+{
+	for (;;) {
+		if (!c->io.tls) {
+			ssize_t n = recv(c->fd, dst, cb, MSG_DONTWAIT);
+			if (n > 0)
+				return n;
+			if (n < 0 && errno == EINTR)
+				continue;
+			return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+		}
+		ssize_t n = gnutls_record_recv(c->io.tls, dst, cb);
+		if (n > 0)
+			return n;
+		if (n == GNUTLS_E_INTERRUPTED)
+			continue;
+		return n == GNUTLS_E_AGAIN ? 0 : -1;
+	}
+}
+
+/* poll() until the stream is readable or the deadline (< 0: none) passes;
+ * also for a kick on wake_fd when kick is given: 1 readable, 2 kicked, 0
+ * timed out, -1 failure. */
+static int wait_input(remote_conn *c, int64_t deadline, BOOL kick)
+{
+	for (;;) {
+		int left = -1;
+		if (deadline >= 0) {
+			int64_t d = deadline - mono_ms();
+			if (d <= 0)
+				return 0;
+			left = d > 0x7FFFFFFF ? 0x7FFFFFFF : (int)d;
+		}
+		struct pollfd p[2] = {{.fd = c->fd, .events = POLLIN}, {.fd = c->wake_fd, .events = POLLIN}};
+		int r = poll(p, kick ? 2 : 1, left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return 0;
+		return kick && (p[1].revents & POLLIN) ? 2 : 1;
+	}
+}
+
+/* Reads exactly cb bytes (role held), through the read-ahead buffer;
+ * large ones straight into dst. wait_first: poll() before the first
+ * recv, when the bytes are surely not there yet (a reply just asked for).
+ * 1 done, 0 timed out before any byte, -1 failure. */
+static int read_bytes(remote_conn *c, BYTE *dst, size_t cb, int64_t deadline, BOOL wait_first)
+{
+	size_t got = 0;
+	while (got < cb) {
+		if (c->rpos < c->rlen) {
+			size_t n = c->rlen - c->rpos;
+			if (n > cb - got)
+				n = cb - got;
+			memcpy(dst + got, c->rbuf + c->rpos, n);
+			c->rpos += n;
+			got += n;
+			continue;
+		}
+		if (wait_first && !input_buffered(c)) {
+			int r = wait_input(c, deadline, FALSE);
+			if (r <= 0)
+				return r < 0 || got ? -1 : 0;
+		}
+		wait_first = FALSE;
+		BOOL direct = cb - got >= sizeof c->rbuf;
+		ssize_t n = stream_recv(c, direct ? dst + got : c->rbuf, direct ? cb - got : sizeof c->rbuf);
+		if (n < 0)
+			return -1;
+		if (n > 0) {
+			if (direct) {
+				got += (size_t)n;
+			} else {
+				c->rpos = 0;
+				c->rlen = (size_t)n;
+			}
+			continue;
+		}
+		if (input_buffered(c))
+			continue;
+		int r = wait_input(c, deadline, FALSE);
+		if (r <= 0)
+			return r < 0 || got ? -1 : 0;
+	}
+	return 1;
+}
+
+/* Reads one frame (role held). Its first byte by first_deadline (< 0:
+ * none; now: only if it is there), the rest within the timeout. 1 frame
+ * (payload in *out), 0 no frame by first_deadline, -1 the connection is
+ * broken (ended, timed out within a frame, or malformed). */
+static int read_frame(remote_conn *c, int64_t first_deadline, BOOL wait_first, mapix_proto_header *h, BYTE **out)
+{
+	BYTE hdr[MAPIX_PROTO_HEADER_SIZE];
+	*out = NULL;
+	int r = read_bytes(c, hdr, 1, first_deadline, wait_first);
+	if (r <= 0)
+		return r;
+	int64_t deadline = mono_ms() + c->timeout_ms;
+	if (read_bytes(c, hdr + 1, sizeof hdr - 1, deadline, FALSE) <= 0 ||
+	    FAILED(mapix_proto_header_decode(hdr, c->max_frame, h)) ||
+	    (h->kind != MAPIX_PROTO_REPLY && h->kind != MAPIX_PROTO_EVENT))
+		return -1;
+	BYTE *payload = malloc(h->length ? h->length : 1);
+	if (!payload || (h->length && read_bytes(c, payload, h->length, deadline, FALSE) <= 0)) {
+		free(payload);
+		return -1;
+	}
+	*out = payload;
+	return 1;
+}
+
+/* Hands a frame on (lock held): a reply to the call waiting for it, an
+ * event to the dispatcher's queue. FALSE (payload freed) when nobody asked
+ * for the reply, i.e. the server is confused, or memory ran out. */
+static BOOL take_frame_locked(remote_conn *c, const mapix_proto_header *h, BYTE *payload)
+{
+	if (h->kind == MAPIX_PROTO_REPLY) {
+		pending *p = c->pending;
+		while (p && p->id != h->id)
+			p = p->next;
+		if (!p || p->done) {
+			free(payload);
+			return FALSE;
+		}
+		p->reply = payload;
+		p->cb = h->length;
+		p->ev_mark = c->ev_queued;
+		p->done = TRUE;
+	} else {
+		event *e = malloc(sizeof *e);
+		if (!e) {
+			free(payload);
+			return FALSE;
+		}
+		e->next = NULL;
+		e->payload = payload;
+		e->cb = h->length;
+		if (c->ev_tail)
+			c->ev_tail->next = e;
+		else
+			c->ev_head = e;
+		c->ev_tail = e;
+		c->ev_queued++;
+	}
+	pthread_cond_broadcast(&c->cond);
+	return TRUE;
+}
+
+/* Gives the read role back (lock held): a waiting call takes it, or the
+ * reader thread, parked while others read, starts counting idle time. */
+static void release_role_locked(remote_conn *c)
+{
+	c->role = READ_NONE;
+	if (c->n_waiting)
+		pthread_cond_broadcast(&c->cond);
+	else if (c->reader_parked)
+		pthread_cond_signal(&c->rcond);
+}
+
+/* Takes the frames that are there now, without waiting (lock held, role
+ * free): what arrived while nobody read, a lost connection included. */
+static void pump_locked(remote_conn *c)
+{
+	c->role = READ_CALLER;
+	for (;;) {
+		pthread_mutex_unlock(&c->lock);
+		mapix_proto_header h;
+		BYTE *payload;
+		int r = read_frame(c, 0, FALSE, &h, &payload);
+		pthread_mutex_lock(&c->lock);
+		if (r < 0 || (r > 0 && !take_frame_locked(c, &h, payload)))
+			mark_dead_locked(c);
+		if (r <= 0 || c->dead)
+			break;
+	}
+	release_role_locked(c);
+}
+
+BOOL remote_conn_alive(remote_conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	if (!c->dead && c->role == READ_NONE) {
+		int64_t saved = c->idle_since;
+		pump_locked(c);
+		c->idle_since = saved;
+	}
+	BOOL alive = !c->dead;
+	pthread_mutex_unlock(&c->lock);
+	return alive;
+}
+
 /* ---- the reader and the dispatcher -------------------------------------------------------- */
 
 static void *reader_main(void *arg)
 {
 	remote_conn *c = arg;
-	for (;;) {
-		BYTE hdr[MAPIX_PROTO_HEADER_SIZE];
-		mapix_proto_header h;
-		if (FAILED(mapix_proto_io_read_full(&c->io, hdr, 1, -1, NULL)) ||
-		    FAILED(mapix_proto_io_read_full(&c->io, hdr + 1, sizeof hdr - 1, c->timeout_ms, NULL)) ||
-		    FAILED(mapix_proto_header_decode(hdr, c->max_frame, &h)) ||
-		    (h.kind != MAPIX_PROTO_REPLY && h.kind != MAPIX_PROTO_EVENT))
-			break;
-		BYTE *payload = malloc(h.length ? h.length : 1);
-		if (!payload || (h.length && FAILED(mapix_proto_io_read_full(&c->io, payload, h.length, c->timeout_ms, NULL)))) {
-			free(payload);
-			break;
+	pthread_mutex_lock(&c->lock);
+	while (!c->dead) {
+		if (c->role != READ_NONE || c->n_waiting) {
+			/* Calls read for themselves; the last one to give the role
+			 * back wakes this thread. */
+			c->reader_parked = TRUE;
+			pthread_cond_wait(&c->rcond, &c->lock);
+			c->reader_parked = FALSE;
+			continue;
 		}
-		pthread_mutex_lock(&c->lock);
-		if (h.kind == MAPIX_PROTO_REPLY) {
-			pending *p = c->pending;
-			while (p && p->id != h.id)
-				p = p->next;
-			if (!p || p->done) {
-				pthread_mutex_unlock(&c->lock);
-				free(payload);
-				break; /* a reply nobody asked for: the server is confused */
-			}
-			p->reply = payload;
-			p->cb = h.length;
-			p->ev_mark = c->ev_queued;
-			p->done = TRUE;
-		} else {
-			event *e = malloc(sizeof *e);
-			if (!e) {
-				pthread_mutex_unlock(&c->lock);
-				free(payload);
-				break;
-			}
-			e->next = NULL;
-			e->payload = payload;
-			e->cb = h.length;
-			if (c->ev_tail)
-				c->ev_tail->next = e;
-			else
-				c->ev_head = e;
-			c->ev_tail = e;
-			c->ev_queued++;
+		int64_t until = c->idle_since + REMOTE_IDLE_WATCH_MS;
+		if (mono_ms() < until) {
+			struct timespec ts = {.tv_sec = until / 1000, .tv_nsec = (long)(until % 1000) * 1000000L};
+			pthread_cond_timedwait(&c->rcond, &c->lock, &ts);
+			continue;
 		}
-		pthread_cond_broadcast(&c->cond);
+		c->role = READ_WATCHER;
+		c->kicked = FALSE;
 		pthread_mutex_unlock(&c->lock);
+		/* Watch until a frame comes or a call wants the stream. */
+		int w = input_buffered(c) ? 1 : wait_input(c, -1, TRUE);
+		int r = 0;
+		mapix_proto_header h;
+		BYTE *payload = NULL;
+		if (w == 1)
+			r = read_frame(c, 0, FALSE, &h, &payload);
+		pthread_mutex_lock(&c->lock);
+		if (w < 0 || r < 0 || (r > 0 && !take_frame_locked(c, &h, payload)))
+			mark_dead_locked(c);
+		if (c->kicked) {
+			uint64_t v;
+			(void)!read(c->wake_fd, &v, sizeof v);
+		}
+		release_role_locked(c);
 	}
+	pthread_mutex_unlock(&c->lock);
 	mapix_error_clear();
-	mark_dead(c);
 	return NULL;
 }
 
@@ -293,7 +515,10 @@ static HRESULT net_error(remote_conn *c, const char *fn, const char *why)
 	return mapix_error(MAPI_E_NETWORK_ERROR, "%s: mapixd at %s: %s", fn, c->address, why);
 }
 
-/* Sends a request and waits for its reply (payload in *reply). */
+/* Sends a request and waits for its reply (payload in *reply). The call
+ * reads the stream itself while nobody else does, handing on whatever
+ * else it meets (other calls' replies, events); otherwise it waits for
+ * the thread that reads to hand it its reply. */
 static HRESULT roundtrip(remote_conn *c, const MAPIXWIREBUF *req, const char *fn, BYTE **reply, size_t *cb)
 {
 	pending p;
@@ -306,12 +531,14 @@ static HRESULT roundtrip(remote_conn *c, const MAPIXWIREBUF *req, const char *fn
 	p.id = ++c->next_id;
 	p.next = c->pending;
 	c->pending = &p;
+	c->n_waiting++;
 	pthread_mutex_unlock(&c->lock);
 
 	pthread_mutex_lock(&c->wlock);
 	HRESULT hr = send_after_releases(c, MAPIX_PROTO_REQUEST, p.id, req->pb, req->cb);
 	pthread_mutex_unlock(&c->wlock);
 
+	int64_t deadline_ms = mono_ms() + c->timeout_ms;
 	struct timespec deadline;
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += c->timeout_ms / 1000;
@@ -323,11 +550,37 @@ static HRESULT roundtrip(remote_conn *c, const MAPIXWIREBUF *req, const char *fn
 	pthread_mutex_lock(&c->lock);
 	if (FAILED(hr))
 		mark_dead_locked(c);
-	while (!p.done && !c->dead)
+	BOOL first = TRUE;
+	while (!p.done && !c->dead) {
+		if (c->role == READ_NONE) {
+			c->role = READ_CALLER;
+			pthread_mutex_unlock(&c->lock);
+			mapix_proto_header h;
+			BYTE *payload;
+			/* The first time the reply cannot be there yet: poll() first. */
+			int r = read_frame(c, deadline_ms, first, &h, &payload);
+			first = FALSE;
+			pthread_mutex_lock(&c->lock);
+			if (r <= 0 || !take_frame_locked(c, &h, payload))
+				mark_dead_locked(c); /* broken, or no reply within the timeout */
+			c->role = READ_NONE;
+			continue;
+		}
+		if (c->role == READ_WATCHER && !c->kicked) {
+			uint64_t one = 1;
+			c->kicked = TRUE;
+			(void)!write(c->wake_fd, &one, sizeof one);
+		}
 		if (pthread_cond_timedwait(&c->cond, &c->lock, &deadline) == ETIMEDOUT && !p.done) {
 			mark_dead_locked(c);
 			break;
 		}
+	}
+	c->n_waiting--;
+	if (c->role == READ_NONE) {
+		c->idle_since = mono_ms();
+		release_role_locked(c);
+	}
 	/* Events that came before the reply are dispatched first (not when this
 	 * call comes from the dispatcher itself). */
 	BOOL on_dispatcher = c->has_dispatcher && pthread_equal(pthread_self(), c->dispatcher);
@@ -680,12 +933,20 @@ static HRESULT conn_open(const remote_target *t, const char *address, const mapi
 	atomic_init(&c->users, 1);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->cond, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->rcond, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&c->wlock, NULL);
 	mapix_wire_buf_init(&c->released);
-	if ((ra.tcp && (!c->user || !c->password)) || pthread_create(&c->reader, NULL, reader_main, c) != 0) {
-		HRESULT hr = ra.tcp && (!c->user || !c->password)
-		                 ? mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "mapixd: out of memory")
-		                 : mapix_error(MAPI_E_NOT_ENOUGH_RESOURCES, "mapixd: cannot start the connection's reader thread");
+	c->idle_since = mono_ms(); /* HELLO reads its own reply */
+	c->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	BOOL no_memory = ra.tcp && (!c->user || !c->password);
+	if (no_memory || c->wake_fd < 0 || pthread_create(&c->reader, NULL, reader_main, c) != 0) {
+		HRESULT hr = no_memory ? mapix_error(MAPI_E_NOT_ENOUGH_MEMORY, "mapixd: out of memory")
+		                       : mapix_error(MAPI_E_NOT_ENOUGH_RESOURCES, "mapixd: cannot start the connection's "
+		                                                                  "reader thread");
 		conn_free(c);
 		return hr;
 	}
@@ -791,6 +1052,9 @@ static void conn_free(remote_conn *c)
 	close(c->fd);
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->cond);
+	pthread_cond_destroy(&c->rcond);
+	if (c->wake_fd >= 0)
+		close(c->wake_fd);
 	pthread_mutex_destroy(&c->wlock);
 	mapix_wire_buf_free(&c->released);
 	free(c->address);

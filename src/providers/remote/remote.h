@@ -4,8 +4,9 @@
  * interface as the local store (mapispi.h). Private to
  * src/providers/remote/.
  *
- *   remote-conn.c     connections: one per server and security context, a
- *                     reader thread, calls with timeouts, pushed events
+ *   remote-conn.c     connections: one per server and security context,
+ *                     calls that read their own replies, an idle-time
+ *                     reader thread, timeouts, pushed events
  *   remote-tls.c      TCP addresses, TLS and the server's verification
  *   remote-logon.c    IMSProvider, IMSLogon, MAPIXOpenRemoteStore & co.
  *   remote-object.c   the proxy object and its IMAPIProp (every kind)
