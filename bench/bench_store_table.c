@@ -3,8 +3,8 @@
  * "Performance"). Usage: bench_store_table [N] (default 1000000).
  *
  * A bulk loader writes three folders of N/100, N/10 and N messages
- * straight into the mailbox schema with SQL (the sort columns are filled
- * by the schema's own triggers, as for any save), then through the public
+ * straight into the mailbox schema with SQL (filling the sort columns as
+ * the save path does), then through the public
  * API only:
  *  1. opening a contents table sorted by delivery time, descending,
  *     restricted to one message class, and reading its first 50 rows, and
@@ -90,8 +90,8 @@ static void bulk_load(const char *path, uint64_t fid, long n)
 	sqlite3_finalize(st);
 	if (sqlite3_prepare_v2(db,
 	                       "INSERT INTO messages(mid, fid, associated, flags, size, change_number, created, modified,"
-	                       " search_key, s_subject, s_class) VALUES (?1, ?2, 0, ?3, 300, ?1, ?4, ?4, randomblob(16),"
-	                       " lower(?5), lower(?6))",
+	                       " search_key, s_subject, s_class, s_delivery) VALUES (?1, ?2, 0, ?3, 300, ?1, ?4, ?4,"
+	                       " randomblob(16), lower(?5), lower(?6), ?4)",
 	                       -1, &msg, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "INSERT INTO props(obj, tag, value, size) VALUES (?1, ?2, ?3, ?4)", -1, &prop, NULL) !=
 	        SQLITE_OK)
@@ -111,9 +111,9 @@ static void bulk_load(const char *path, uint64_t fid, long n)
 		sqlite3_bind_int64(msg, 2, (sqlite3_int64)fid);
 		sqlite3_bind_int(msg, 3, flags);
 		sqlite3_bind_int64(msg, 4, (sqlite3_int64)t);
-		/* The string sort columns hold case-folded text (what the save path
-		 * writes); lower() folds these ASCII values the same way. The
-		 * integer ones are filled by the schema's triggers. */
+		/* The sort columns hold what the save path writes: case-folded
+		 * text (lower() folds these ASCII values the same way) and the
+		 * delivery time as the integer PT_SYSTIME is stored as. */
 		sqlite3_bind_text(msg, 5, subject, -1, SQLITE_STATIC);
 		sqlite3_bind_text(msg, 6, (i % 3 == 2) ? "IPM.Appointment" : "IPM.Note", -1, SQLITE_STATIC);
 		if (sqlite3_step(msg) != SQLITE_DONE)
