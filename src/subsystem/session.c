@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <mapix/mapiutil.h>
+#include <mapix/mapixab.h>
 #include <mapix/mapixremote.h>
 
 #include "core/entryid.h"
@@ -622,21 +623,6 @@ static HRESULT ses_OpenProfileSection(IMAPISession *This, LPMAPIUID lpUID, LPCII
 	return mapix_profsect_create(s->inst, s->profile_dir, s->profile, lpUID, ulFlags, lppProfSect);
 }
 
-/* Appends a UTF-16LE string with its terminator. */
-static BYTE *put_utf16z(BYTE *p, const char *s)
-{
-	WCHAR w[256];
-	size_t n = mapix_utf8_to_utf16_buf(s, strlen(s), w, sizeof w / sizeof w[0]);
-	if (n >= sizeof w / sizeof w[0])
-		n = sizeof w / sizeof w[0] - 1;
-	for (size_t i = 0; i <= n; i++) {
-		WCHAR c = i < n ? w[i] : 0;
-		*p++ = (BYTE)(c & 0xFF);
-		*p++ = (BYTE)(c >> 8);
-	}
-	return p;
-}
-
 /*
  * The primary identity: a provider section's PR_IDENTITY_ENTRYID when a
  * provider has STATUS_PRIMARY_IDENTITY; otherwise, as Windows does when no
@@ -678,23 +664,12 @@ static HRESULT ses_QueryIdentity(IMAPISession *This, ULONG *lpcbEntryID, LPENTRY
 	snprintf(name, sizeof name, "%.*s", (int)(gl ? gl : strlen(login)), gl ? res->pw_gecos : login);
 	gethostname(host, sizeof host - 1);
 	snprintf(addr, sizeof addr, "%s@%s", login, host);
-	static const BYTE one_off_uid[16] = MAPI_ONE_OFF_UID;
-	ULONG cb = (ULONG)(4 + 16 + 2 + 2 + 2 * (strlen(name) + strlen("SMTP") + strlen(addr) + 3) + 16);
-	BYTE *e;
-	if (FAILED(hr = MAPIAllocateBuffer(cb, (LPVOID *)&e)))
+	SBinary oneoff;
+	if (FAILED(hr = mapix_oneoff_build(name, "SMTP", addr, MAPI_ONE_OFF_UNICODE | MAPI_ONE_OFF_NO_RICH_INFO, NULL,
+	                                   &oneoff)))
 		return hr;
-	memset(e, 0, 4);
-	memcpy(e + 4, one_off_uid, 16);
-	e[20] = 0; /* version */
-	e[21] = 0;
-	WORD flags = MAPI_ONE_OFF_UNICODE | MAPI_ONE_OFF_NO_RICH_INFO;
-	e[22] = (BYTE)(flags & 0xFF);
-	e[23] = (BYTE)(flags >> 8);
-	BYTE *q = put_utf16z(e + 24, name);
-	q = put_utf16z(q, "SMTP");
-	q = put_utf16z(q, addr);
-	*lpcbEntryID = (ULONG)(q - e);
-	*lppEntryID = (LPENTRYID)e;
+	*lpcbEntryID = oneoff.cb;
+	*lppEntryID = (LPENTRYID)oneoff.lpb;
 	return MAPI_W_NO_SERVICE;
 }
 
